@@ -1,0 +1,24 @@
+"""A tqdm bar on stderr fed by the engine's (stage, fraction) progress callback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tqdm import tqdm
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, float], None]]:
+    bar = tqdm(total=100, file=sys.stderr, disable=not enabled, leave=False,
+               bar_format="{desc:<22} {bar} {percentage:3.0f}% {elapsed}")
+
+    def update(stage: str, fraction: float) -> None:
+        bar.set_description_str(stage)
+        bar.update(max(0, round(fraction * 100) - bar.n))
+
+    try:
+        yield update
+    finally:
+        bar.close()

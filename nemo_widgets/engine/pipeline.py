@@ -1,0 +1,123 @@
+"""One call from lyrics and a description to a finished song folder.
+
+The band is rendered on a worker thread while the voice sings line by line, so the two
+slowest stages share the machine's cores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nemo_widgets.engine.band import arrange_band, render_band
+from nemo_widgets.engine.compose import compose
+from nemo_widgets.engine.errors import EngineInputError
+from nemo_widgets.engine.genres import PRESETS
+from nemo_widgets.engine.lyrics import parse_lyrics
+from nemo_widgets.engine.mix import mix_and_master
+from nemo_widgets.engine.model import SAMPLE_RATE, Arrangement, Lyrics, SongSpec, SungPhrase, VoiceName
+from nemo_widgets.engine.outputs import lrc_text, midi_file, syllable_timings, timing_document, write_song_folder
+from nemo_widgets.engine.spec import parse_spec
+from nemo_widgets.engine.voices import load_singer
+
+MAX_MINUTES = 8.0
+TAIL_SECONDS = 1.5  # room after the last bar for reverb and the final chord's release
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class ComposedSong:
+    spec: SongSpec
+    arrangement: Arrangement
+    title: str
+    duration: float  # seconds of song.wav
+    lufs: float
+    true_peak_db: float
+    files: dict[str, Path]
+    timing: dict
+
+
+def song_title(lyrics: Lyrics | None, spec: SongSpec) -> str:
+    """The first line of the first chorus, else the first line; an instrumental is named by its style."""
+    if lyrics is None or spec.instrumental or not lyrics.lines:
+        return f"{spec.mood.capitalize()} {spec.genre} instrumental"
+    chorus = next((s for s in lyrics.sections if s.kind == "chorus" and s.lines), None)
+    line = (chorus.lines[0] if chorus else lyrics.lines[0]).display
+    words = re.sub(r"[^\w'’ -]+", " ", line).split()
+    return " ".join(words[:8]) or f"{spec.genre} song"
+
+
+def compose_song(
+    lyrics_text: str,
+    prompt: str,
+    outdir: Path,
+    *,
+    voice: VoiceName | None = None,
+    seed: int | None = None,
+    instrumental: bool | None = None,
+    progress: Progress | None = None,
+) -> ComposedSong:
+    """Compose, sing, arrange, mix and write the song; raises EngineInputError for input to fix."""
+    report = progress or (lambda stage, fraction: None)
+    report("reading lyrics", 0.0)
+    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental)
+    lyrics = None if spec.instrumental and not lyrics_text.strip() else parse_lyrics(lyrics_text)
+    report("composing", 0.05)
+    arr = compose(lyrics, spec)
+    minutes = arr.duration_seconds / 60
+    if minutes > MAX_MINUTES:
+        raise EngineInputError(
+            f"These lyrics would make a {minutes:.1f}-minute song and the limit is {MAX_MINUTES:g} minutes: "
+            "shorten them or split them into several songs."
+        )
+    preset = PRESETS[spec.genre]
+    frames = int(round((arr.duration_seconds + TAIL_SECONDS) * SAMPLE_RATE))
+    events = arrange_band(arr, preset)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        band_job = pool.submit(render_band, events, arr)
+        sung: list[SungPhrase] = []
+        vocals = None
+        if arr.phrases:
+            report("loading the voice", 0.08)
+            singer = load_singer(spec.voice)
+            vocals = np.zeros(frames, dtype=np.float32)
+            for i, phrase in enumerate(arr.phrases):
+                report("singing", 0.1 + 0.6 * i / len(arr.phrases))
+                rendered = singer.sing(phrase, arr.lyrics.words, 60.0 / arr.bpm)
+                _place(vocals, rendered)
+                sung.append(rendered)
+        report("playing the band", 0.72)
+        band = _fit(band_job.result(), frames)
+    report("mixing and mastering", 0.8)
+    mix = mix_and_master(vocals, band, preset)
+    report("writing files", 0.95)
+    title = song_title(lyrics, spec)
+    timing = timing_document(arr, syllable_timings(arr, sung), frames / SAMPLE_RATE)
+    timing["title"] = title
+    files = write_song_folder(
+        outdir, song=mix.song, vocals=mix.vocals, accompaniment=mix.accompaniment,
+        midi=midi_file(arr, events), timing=timing, lrc=lrc_text(timing, title),
+    )
+    report("done", 1.0)
+    return ComposedSong(spec=spec, arrangement=arr, title=title, duration=frames / SAMPLE_RATE,
+                        lufs=mix.lufs, true_peak_db=mix.true_peak_db, files=files, timing=timing)
+
+
+def _place(track: np.ndarray, phrase: SungPhrase) -> None:
+    start = int(round(phrase.start * SAMPLE_RATE))
+    audio = phrase.audio[max(0, -start):]
+    start = max(0, start)
+    end = min(len(track), start + len(audio))
+    track[start:end] += audio[: end - start]
+
+
+def _fit(stereo: np.ndarray, frames: int) -> np.ndarray:
+    if len(stereo) >= frames:
+        return stereo[:frames]
+    return np.concatenate([stereo, np.zeros((frames - len(stereo), 2), dtype=stereo.dtype)])
