@@ -20,7 +20,9 @@ def _compose(capsys, tmp_path, *args):
     [
         ("", "empty"),
         ("   \n\t\n  ", "empty"),
-        ("word " * 700, "600"),
+        ("one two three four five six seven\n" * 100, "600"),
+        ("la " * 30, "24"),
+        ("la\n" * 130, "120"),
         ("夏の太陽が輝いて\n私たちは朝まで踊る\n", "English"),
     ],
 )

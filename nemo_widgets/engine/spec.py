@@ -1,0 +1,183 @@
+"""A free-text description to a `SongSpec`.
+
+Numbers the user writes (tempo, key, length, seed) always win over the genre's defaults;
+explicit arguments (from CLI flags or the widget's controls) win over the text.
+The vocabulary lives in the tables below, not in scattered conditions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from nemo_widgets.engine.errors import EngineInputError
+from nemo_widgets.engine.genres import DEFAULT_GENRE, PRESETS
+from nemo_widgets.engine.model import Key, Mode, SongSpec, VoiceName
+
+MOODS: dict[str, tuple[str, ...]] = {
+    "upbeat": ("upbeat", "happy", "cheerful", "bright", "fun", "joyful", "sunny", "summer", "feel-good", "bouncy", "playful"),
+    "energetic": ("energetic", "powerful", "intense", "driving", "anthem", "hype", "banger", "epic", "fast", "aggressive"),
+    "melancholic": ("sad", "melancholic", "melancholy", "heartbreak", "heartbroken", "lonely", "bittersweet", "nostalgic", "blue"),
+    "chill": ("chill", "relaxed", "calm", "mellow", "laid-back", "laid back", "dreamy", "lazy", "peaceful", "study"),
+    "romantic": ("romantic", "love", "tender", "sensual", "sweet", "intimate"),
+    "dark": ("dark", "moody", "brooding", "haunting", "ominous", "gritty"),
+    "hopeful": ("hopeful", "uplifting", "inspiring", "inspirational", "triumphant", "motivational"),
+}
+MOOD_MINOR = {"melancholic", "dark"}
+MOOD_MAJOR = {"upbeat", "hopeful", "romantic"}
+TEMPO_SHIFT: dict[str, float] = {  # fraction of the genre's tempo range
+    "very fast": 1.0, "fast": 0.85, "quick": 0.8, "upbeat": 0.7, "energetic": 0.75, "driving": 0.75, "uptempo": 0.8,
+    "very slow": 0.0, "slow": 0.1, "laid-back": 0.25, "laid back": 0.25, "relaxed": 0.3, "chill": 0.3, "mellow": 0.3,
+}
+VOICE_WORDS: dict[VoiceName, tuple[str, ...]] = {
+    "female": ("female", "woman", "women", "girl", "her", "she", "soprano", "alto", "feminine", "diva"),
+    "male": ("male", "man", "men", "guy", "boy", "his", "he", "tenor", "baritone", "bass voice", "masculine"),
+}
+INSTRUMENTAL_WORDS = ("instrumental", "no vocals", "no vocal", "without vocals", "without singing", "no singing",
+                      "beat only", "just the beat", "karaoke version", "backing track")
+VOCAL_WORDS = ("with vocals", "with vocal", "sung", "singing", "vocals")
+SHORT_SECONDS = 30.0
+SINGABLE_TONICS = {"major": (0, 2, 4, 5, 7, 9), "minor": (9, 4, 2, 7, 0, 5)}
+NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
+
+_BPM = re.compile(r"(\d{2,3}(?:\.\d+)?)\s*(?:bpm|beats per minute)|(?:tempo|at)\s*(?:of\s*)?(\d{2,3})\b(?!\s*(?:s\b|sec|min|%))")
+_KEY = re.compile(
+    r"\b(?:in(?: the key of)?|key(?: of)?|key:)\s*(?P<note>[a-g])\s*(?P<acc>#|♯|b|♭|sharp|flat)?\s*"
+    r"(?P<mode>major|minor|maj|min|m)?(?![a-z0-9#♯♭])"
+    r"|\b(?P<note2>[a-g])\s*(?P<acc2>#|♯|b|♭|sharp|flat)?\s*(?P<mode2>major|minor)\b",
+    re.IGNORECASE,
+)
+_MINUTES_SECONDS = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m)\b(?!\s*(?:major|minor))", re.IGNORECASE)
+_SEED = re.compile(r"\bseed\s*[:=#]?\s*(\d+)\b", re.IGNORECASE)
+
+
+def parse_spec(
+    prompt: str,
+    *,
+    voice: VoiceName | None = None,
+    seed: int | None = None,
+    instrumental: bool | None = None,
+    bpm: float | None = None,
+) -> SongSpec:
+    """Read genre, mood, tempo, key, voice, instrumental, length and seed from `prompt`."""
+    text = " " + prompt.lower().replace("’", "'") + " "
+    genre = _genre(text)
+    preset = PRESETS[genre]
+    mood = _first_match(text, MOODS) or "neutral"
+    seed = seed if seed is not None else _seed(prompt)
+    tempo = bpm if bpm is not None else _explicit_bpm(text)
+    if tempo is None:
+        low, high = preset.tempo_range
+        shift = next((v for k, v in TEMPO_SHIFT.items() if _has(text, k)), None)
+        tempo = float(preset.default_bpm if shift is None else round(low + (high - low) * shift))
+    if not 30 <= tempo <= 300:
+        raise EngineInputError(f"A tempo of {tempo:g} bpm cannot be sung: ask for something between 50 and 200 bpm.")
+    tempo = float(min(200.0, max(50.0, tempo)))
+    key = _key(prompt.replace("’", "'"), text, genre, mood, seed)
+    return SongSpec(
+        genre=genre,
+        mood=mood,
+        bpm=tempo,
+        key=key,
+        voice=voice or _first_match(text, VOICE_WORDS) or "female",
+        instrumental=instrumental if instrumental is not None else _instrumental(text),
+        target_seconds=_target_seconds(text),
+        seed=seed,
+        prompt=prompt,
+    )
+
+
+def _has(text: str, phrase: str) -> bool:
+    return re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text) is not None
+
+
+def _first_match(text: str, table: dict[str, tuple[str, ...]]):
+    """The table key whose phrase occurs earliest in the text (longest phrase on ties)."""
+    hits = []
+    for key, phrases in table.items():
+        for phrase in phrases:
+            m = re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text)
+            if m:
+                hits.append((m.start(), -len(phrase), key))
+    return min(hits)[2] if hits else None
+
+
+def _genre(text: str) -> str:
+    """The preset whose alias is longest (most specific) among those in the text."""
+    best = None
+    for name, preset in PRESETS.items():
+        for alias in preset.aliases:
+            if _has(text, alias) and (best is None or len(alias) > best[0]):
+                best = (len(alias), name)
+    return best[1] if best else DEFAULT_GENRE
+
+
+def _explicit_bpm(text: str) -> float | None:
+    m = _BPM.search(text)
+    return float(m[1] or m[2]) if m else None
+
+
+def _key(prompt: str, text: str, genre: str, mood: str, seed: int) -> Key:
+    m = next((m for m in _KEY.finditer(prompt) if _is_key_mention(m)), None)
+    if m:
+        note = (m["note"] or m["note2"]).lower()
+        acc = (m["acc"] or m["acc2"] or "").lower()
+        mode_word = (m["mode"] or m["mode2"] or "").lower()
+        tonic = (NOTE_NAMES[note] + {"#": 1, "♯": 1, "sharp": 1, "b": -1, "♭": -1, "flat": -1}.get(acc, 0)) % 12
+        if mode_word:
+            mode: Mode = "minor" if mode_word in ("minor", "min", "m") else "major"
+            return Key(tonic, mode)
+        return Key(tonic, _default_mode(text, genre, mood))
+    mode = _default_mode(text, genre, mood)
+    choices = SINGABLE_TONICS[mode]
+    return Key(choices[seed % len(choices)], mode)
+
+
+def _is_key_mention(m: re.Match[str]) -> bool:
+    """"in A minor", "in F#", "in D" are keys; "in a song" is not: a bare letter must be a capital."""
+    if m["note2"] or m["acc"] or m["mode"]:
+        return True
+    return m["note"].isupper()
+
+
+def _default_mode(text: str, genre: str, mood: str) -> Mode:
+    if _has(text, "minor"):
+        return "minor"
+    if _has(text, "major"):
+        return "major"
+    if mood in MOOD_MINOR:
+        return "minor"
+    if mood in MOOD_MAJOR:
+        return "major"
+    return PRESETS[genre].default_mode
+
+
+def _instrumental(text: str) -> bool:
+    if any(_has(text, w) for w in INSTRUMENTAL_WORDS):
+        return True
+    return False
+
+
+def _target_seconds(text: str) -> float | None:
+    if m := _MINUTES_SECONDS.search(text):
+        return int(m[1]) * 60.0 + int(m[2])
+    for m in _DURATION.finditer(text):
+        value, unit = float(m[1]), m[2].lower()
+        if unit.startswith("m") and not unit.startswith("ms"):
+            return value * 60
+        if unit.startswith("s"):
+            return value
+    if _has(text, "full song") or _has(text, "full-length") or _has(text, "full length"):
+        return None
+    if _has(text, "short") or _has(text, "jingle") or _has(text, "clip"):
+        return SHORT_SECONDS
+    return None
+
+
+def _seed(prompt: str) -> int:
+    """A seed written in the prompt, else one derived from its words, so a prompt always gives the same song."""
+    if m := _SEED.search(prompt):
+        return int(m[1])
+    digest = hashlib.sha256(" ".join(prompt.lower().split()).encode()).digest()
+    return int.from_bytes(digest[:4], "big")
