@@ -16,8 +16,8 @@ PICKUP = 2  # eighths a line may start before its first bar, for unstressed lead
 
 _STRESSED = {4: 0.0, 3: 0.3, 2: 1.2, 1: 3.0}
 _SECONDARY = {4: 0.2, 3: 0.2, 2: 0.5, 1: 1.5}
-_UNSTRESSED = {4: 1.0, 3: 0.5, 2: 0.1, 1: 0.15}
-_GAP_IN_WORD = {1: 0.0, 2: 0.0, 3: 0.9, 4: 1.6}
+_UNSTRESSED = {4: 1.2, 3: 0.8, 2: 0.4, 1: 0.0}
+_GAP_IN_WORD = {1: 0.0, 2: 0.5, 3: 1.2, 4: 2.0}
 _GAP_BETWEEN_WORDS = {1: 0.25, 2: 0.0, 3: 0.35, 4: 0.6, 5: 1.4, 6: 1.6}
 
 
