@@ -1,7 +1,8 @@
 """One call from lyrics and a description to a finished song folder.
 
-The band is rendered on a worker thread while the voice sings line by line, so the two
-slowest stages share the machine's cores.
+The band renders on a worker thread while the voice sings the lines on two more, so the
+slowest stages share the machine's cores; results are placed in order, so the song does
+not depend on which thread finished first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nemo_widgets.engine.spec import parse_spec
 from nemo_widgets.engine.voices import load_singer
 
 MAX_MINUTES = 8.0
+SINGING_THREADS = 2  # the vocoders release the GIL: lines are sung two at a time
 TAIL_SECONDS = 1.5  # room after the last bar for reverb and the final chord's release
 
 Progress = Callable[[str, float], None]
@@ -79,7 +81,7 @@ def compose_song(
     preset = PRESETS[spec.genre]
     frames = int(round((arr.duration_seconds + TAIL_SECONDS) * SAMPLE_RATE))
     events = arrange_band(arr, preset)
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=SINGING_THREADS + 1) as pool:
         band_job = pool.submit(render_band, events, arr)
         sung: list[SungPhrase] = []
         vocals = None
@@ -87,9 +89,11 @@ def compose_song(
             report("loading the voice", 0.08)
             singer = load_singer(spec.voice)
             vocals = np.zeros(frames, dtype=np.float32)
-            for i, phrase in enumerate(arr.phrases):
-                report("singing", 0.1 + 0.6 * i / len(arr.phrases))
-                rendered = singer.sing(phrase, arr.lyrics.words, 60.0 / arr.bpm)
+            seconds_per_beat = 60.0 / arr.bpm
+            jobs = [pool.submit(singer.sing, phrase, arr.lyrics.words, seconds_per_beat) for phrase in arr.phrases]
+            for i, job in enumerate(jobs):
+                rendered = job.result()
+                report("singing", 0.1 + 0.6 * (i + 1) / len(jobs))
                 _place(vocals, rendered)
                 sung.append(rendered)
         report("playing the band", 0.72)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,18 +40,12 @@ def find_soundfont() -> Path:
     )
 
 
-@lru_cache(maxsize=1)
-def _soundfont_bytes(path: Path) -> bytes:
-    """Read once per process; every render builds its own synth from these bytes (thread-safe)."""
-    return path.read_bytes()
-
-
 def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration: float) -> np.ndarray:
     """Stereo float32 audio of the events: `duration` seconds plus TAIL_SECONDS for releases."""
     import tinysoundfont
 
     synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE, gain=GAIN_DB)
-    sfid = synth.sfload(_soundfont_bytes(find_soundfont()))
+    sfid = synth.sfload(str(find_soundfont()))
     for channel, program in sorted({(e.channel, e.program) for e in events}):
         if channel == DRUM_CHANNEL:
             try:

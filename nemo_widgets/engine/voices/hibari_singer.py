@@ -11,22 +11,22 @@ the voice is voiced.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper
 from scipy.signal import resample_poly
 
 from nemo_widgets.engine.model import SAMPLE_RATE, Phrase, SungPhrase, Word
+from nemo_widgets.engine.voices.onnx_graphs import with_input_for, with_only_output
 from nemo_widgets.engine.voices.pitch import f0_curve
 from nemo_widgets.engine.voices.tokens import line_tokens
 from nemo_widgets.engine.voices.timing import plan_timing, to_frames
 
 DURATION_TENSOR = "/Clip_output_0"
-DURATION_CONSUMER = "/Cast_32"
 STEP_SECONDS = 0.025  # one duration step = two 12.5 ms frames
 FRAME_SECONDS = 0.0125
 VOICED_HZ = 40.0
@@ -45,22 +45,19 @@ class HibariSinger:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 1
-        natural = onnx.load(self._tts.model_path)
-        natural.graph.output.append(helper.make_tensor_value_info(DURATION_TENSOR, TensorProto.FLOAT, None))
+        natural = with_only_output(onnx.load(self._tts.model_path), DURATION_TENSOR)
         self._natural = ort.InferenceSession(natural.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        timed = onnx.load(self._tts.model_path)
-        for node in timed.graph.node:
-            if node.name == DURATION_CONSUMER:
-                node.input[0] = "durations"
-        timed.graph.input.append(helper.make_tensor_value_info("durations", TensorProto.FLOAT, ["n"]))
+        timed = with_input_for(onnx.load(self._tts.model_path), DURATION_TENSOR, ["n"])
         self._timed = ort.InferenceSession(timed.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self._g2p_lock = threading.Lock()
 
     @cached_property
     def _vocab(self) -> dict[str, int]:
         return self._tts.vocab
 
     def _word_symbols(self, text: str) -> list[str]:
-        phonemes = _PUNCTUATION.sub("", self._tts.g2p(text)).replace(" ", "")
+        with self._g2p_lock:
+            phonemes = _PUNCTUATION.sub("", self._tts.g2p(text)).replace(" ", "")
         return [c for c in phonemes if c in self._vocab] or ["ə"]
 
     def sing(self, phrase: Phrase, words: Sequence[Word], seconds_per_beat: float) -> SungPhrase:
@@ -68,10 +65,10 @@ class HibariSinger:
                            lambda s: [self._vocab[s]], [PAD], [SPACE], [PAD])
         ids = np.asarray(line.ids, np.int64)
         speed = np.asarray([1.0], np.float32)
-        natural = self._natural.run([DURATION_TENSOR], {"ids": ids[None], "speed": speed})[0] * STEP_SECONDS
+        natural = self._natural.run(None, {"ids": ids[None], "speed": speed})[0] * STEP_SECONDS
         plan = plan_timing(line.units, natural, line.notes)
         steps = to_frames(plan.seconds, STEP_SECONDS).astype(np.float32)
-        lh, th, ln, lr, phi, f0 = (o[0] for o in self._timed.run(None, {"ids": ids[None], "speed": speed, "durations": steps}))
+        lh, th, ln, lr, phi, f0 = (o[0] for o in self._timed.run(None, {"ids": ids[None], "speed": speed, DURATION_TENSOR: steps}))
         times = plan.start + np.arange(len(f0)) * FRAME_SECONDS
         vowel = np.zeros(len(f0), bool)
         for a, b in zip(plan.vowel_starts, plan.vowel_ends):

