@@ -4,8 +4,8 @@ Two views of the same ONNX graph: one also returns the duration the model predic
 each phoneme (the `/Clip` tensor, 25 ms steps), the other takes those durations as an
 input. We read the natural durations, retime them to the notes, run the model again,
 then replace its F0 track with the melody before hibari's source-filter synthesis. The
-model's free-phase branch (`lr`) still carries the spoken pitch, so it is muted where
-the voice is voiced.
+model's free-phase branch (`lr`) still carries the spoken pitch, so it is muted on the
+sustained vowels; consonants keep it, as it carries much of their noise.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class HibariSinger:
         voiced = (f0 > VOICED_HZ) | vowel
         f0 = np.where(voiced, f0_curve(times, line.notes), f0).astype(np.float32)
         lr = lr.copy()
-        lr[:, voiced] = MUTED
+        lr[:, vowel] = MUTED
         from hibari import dsp
 
         audio = dsp.synth(lh, th, ln, lr, phi, f0, np.random.default_rng(phrase.line_index))
