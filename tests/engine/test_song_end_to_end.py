@@ -110,9 +110,10 @@ def test_the_recogniser_hears_half_the_lyrics(short_song, short_lyrics):
     assert len(found) >= len(words) / 2, (found, words)
 
 
-def test_same_seed_same_song(short_lyrics, tmp_path):
-    first = compose_song(short_lyrics, "lofi", tmp_path / "a", voice="female", seed=5)
-    second = compose_song(short_lyrics, "lofi", tmp_path / "b", voice="female", seed=5)
+@pytest.mark.parametrize("voice", ["female", "male"])
+def test_same_seed_same_song(short_lyrics, tmp_path, voice):
+    first = compose_song(short_lyrics, "lofi", tmp_path / "a", voice=voice, seed=5)
+    second = compose_song(short_lyrics, "lofi", tmp_path / "b", voice=voice, seed=5)
     assert first.files["timing.json"].read_text() == second.files["timing.json"].read_text()
     assert first.files["song.wav"].read_bytes() == second.files["song.wav"].read_bytes()
 

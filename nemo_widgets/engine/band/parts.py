@@ -50,8 +50,9 @@ def bass_events(arr: Arrangement, preset: GenrePreset, rng: random.Random) -> li
                 if pitch is None:
                     pitch = next_root - 1 if next_root > root else next_root + 1
                 velocity = 100 if beat == 0 else 84
-                events.append(NoteEvent("Bass", 1, preset.bass.program, swung(chord.start + beat, preset.swing),
-                                        min(length, chord.duration - beat), pitch, _vel(velocity, section, rng)))
+                start = swung(chord.start + beat, preset.swing)
+                events.append(NoteEvent("Bass", 1, preset.bass.program, start, _fit(start, length, chord), pitch,
+                                        _vel(velocity, section, rng)))
     return events
 
 
@@ -66,15 +67,14 @@ def chord_events(arr: Arrangement, preset: GenrePreset, rng: random.Random) -> l
                 if beat >= chord.duration:
                     continue
                 start = swung(chord.start + beat, preset.swing)
-                length = min(length, chord.duration - beat)
                 velocity = _vel(96 if accent else 80, section, rng)
                 if preset.chord_rhythm == "arpeggio" and section_level(section) != "low":
                     notes = [voicing[i % len(voicing)] if i % 4 else voicing[0] - 12]
                 else:
                     notes = voicing
                 for k, pitch in enumerate(notes):
-                    strum = 0.02 * k if preset.chord_rhythm == "strum" else 0.0
-                    events.append(NoteEvent("Chords", 2, preset.chords.program, start + strum, length, pitch, velocity))
+                    at = start + (0.02 * k if preset.chord_rhythm == "strum" else 0.0)
+                    events.append(NoteEvent("Chords", 2, preset.chords.program, at, _fit(at, length, chord), pitch, velocity))
     return events
 
 
@@ -135,6 +135,11 @@ def _voice_lead(chord: Chord, previous: list[int]) -> list[int]:
     def distance(v: list[int]) -> float:
         return sum(min(abs(p - q) for q in reference) for p in v) + abs(sum(v) / len(v) - CHORD_CENTRE) * 0.5
     return min(candidates, key=distance)
+
+
+def _fit(start: float, length: float, chord: Chord) -> float:
+    """A note's length cut so it ends with its chord."""
+    return min(length, chord.start + chord.duration - start)
 
 
 def _next_root(arr: Arrangement, chord: Chord) -> int:
