@@ -31,6 +31,7 @@ NOISE_W_SCALE = 0.0
 WORLD_FRAME_MS = 5.0
 VOWEL_APERIODICITY = 0.05
 F0_FLOOR, F0_CEIL = 50.0, 700.0
+CROSSFADE_SECONDS = 0.015
 
 
 class PiperSinger:
@@ -89,8 +90,20 @@ class PiperSinger:
         voiced = (f0 > 0) | vowel
         sung_f0 = np.where(voiced, f0_curve(times, line.notes), 0.0)
         aperiodicity[vowel] = np.minimum(aperiodicity[vowel], VOWEL_APERIODICITY)
-        audio = pyworld.synthesize(sung_f0, envelope, aperiodicity, self._rate, WORLD_FRAME_MS)
+        sung = pyworld.synthesize(sung_f0, envelope, aperiodicity, self._rate, WORLD_FRAME_MS)[: len(speech)]
+        audio = _keep_unvoiced(speech[: len(sung)], sung, voiced, self._rate)
         audio = resample_poly(audio, SAMPLE_RATE // gcd(SAMPLE_RATE, self._rate), self._rate // gcd(SAMPLE_RATE, self._rate))
         return SungPhrase(start=plan.start, audio=audio.astype(np.float32),
                           syllable_onsets=plan.onsets, syllable_ends=plan.ends)
 
+
+
+def _keep_unvoiced(speech: np.ndarray, sung: np.ndarray, voiced: np.ndarray, rate: int) -> np.ndarray:
+    """WORLD's re-pitched audio where the voice is voiced, Piper's own audio for the unvoiced
+    consonants (s, t, k, f...): they carry no pitch and Piper's are crisper."""
+    frame = int(rate * WORLD_FRAME_MS / 1000)
+    mask = np.repeat(voiced.astype(float), frame)[: len(sung)]
+    mask = np.pad(mask, (0, len(sung) - len(mask)), mode="edge")
+    ramp = max(1, int(CROSSFADE_SECONDS * rate))
+    mask = np.convolve(mask, np.ones(ramp) / ramp, mode="same")
+    return sung * mask + speech * (1.0 - mask)

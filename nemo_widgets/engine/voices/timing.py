@@ -1,9 +1,10 @@
-"""Retiming speech to a melody: the vowel on the beat, consonants at natural length around it.
+"""Retiming speech to a melody: the vowel on the beat, consonants clear around it.
 
 Works on the model's own tokens (phoneme ids), each labelled with its part of a
 syllable, so both voices share one plan: onset consonants just before the note,
-the vowel sustained, coda consonants at natural length capped at CODA_SHARE of the
-note, rests as silence on the word gap.
+the vowel sustained, coda consonants at CONSONANT_STRETCH times their spoken length
+capped at CODA_SHARE of the note; the gap token between words keeps up to its natural length (the model
+articulates word boundaries with it) and takes any rest as silence.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 Part = Literal["lead", "onset", "nucleus", "coda", "gap", "trail"]
 
+CONSONANT_STRETCH = 1.5  # singers articulate consonants longer than speakers do, and are better understood for it
 CODA_SHARE = 0.35
 ONSET_SHARE = 0.45  # of the time since the previous note's start
 FIRST_ONSET_MAX = 0.3
@@ -54,29 +56,29 @@ def plan_timing(units: list[Unit], natural: np.ndarray, notes: list[NoteTime]) -
     nat = {(p, k): 0.0 for k in range(n) for p in ("onset", "nucleus", "coda", "gap")}
     for unit, seconds in zip(units, natural):
         if unit.syllable >= 0:
-            nat[(unit.part, unit.syllable)] += float(seconds)
+            stretch = CONSONANT_STRETCH if unit.part in ("onset", "coda") else 1.0
+            nat[(unit.part, unit.syllable)] += float(seconds) * stretch
     onset = []
     for k, note in enumerate(notes):
         room = FIRST_ONSET_MAX if k == 0 else ONSET_SHARE * (note.start - notes[k - 1].start)
         onset.append(min(nat[("onset", k)], room))
+    gap_owner = {u.syllable for u in units if u.part == "gap"}
     length: dict[tuple[str, int], float] = {}
     for k, note in enumerate(notes):
         region_end = note.end if k == n - 1 else min(note.end, notes[k + 1].start - onset[k + 1])
         region = max(region_end - note.start, MIN_VOWEL)
         coda = min(nat[("coda", k)], CODA_SHARE * region)
-        length[("onset", k)] = onset[k]
-        length[("nucleus", k)] = max(region - coda, MIN_VOWEL)
-        length[("coda", k)] = coda
+        vowel = max(region - coda, MIN_VOWEL)
         silence = 0.0 if k == n - 1 else max(0.0, notes[k + 1].start - onset[k + 1] - (note.start + region))
-        length[("gap", k)] = silence
-    if any(u.part == "gap" for u in units):
-        gap_owner = {u.syllable for u in units if u.part == "gap"}
-        for k in range(n):
-            if k not in gap_owner:
-                length[("coda", k)] += length[("gap", k)]
-    else:
-        for k in range(n):
-            length[("coda", k)] += length[("gap", k)]
+        if k in gap_owner:
+            borrowed = max(0.0, min(nat[("gap", k)], vowel - MIN_VOWEL) - silence)
+            vowel -= borrowed
+            length[("gap", k)] = silence + borrowed
+        else:
+            coda += silence
+        length[("onset", k)] = onset[k]
+        length[("nucleus", k)] = vowel
+        length[("coda", k)] = coda
 
     seconds = np.zeros(len(units))
     members: dict[tuple[str, int], list[int]] = {}
