@@ -18,14 +18,15 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP)
-	$(BIN)/nemo-song compose nemo_widgets/data/lyrics/summer.txt \
-		--prompt "an upbeat pop song with vocals" -o $(DEMO_DIR)
+	$(BIN)/nemo-song make nemo_widgets/data/lyrics/summer.txt \
+		--prompt "an upbeat pop song with vocals" --keep $(DEMO_DIR) -o $(DEMO_DIR)/song.mp4
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/render.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
