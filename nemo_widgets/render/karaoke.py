@@ -8,12 +8,14 @@ areas (for 9:16, TikTok's own interface covers the bottom and the right edge).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from nemo_widgets.render.draft import Draft, Segment
-from nemo_widgets.render.fonts import PRIMARY_FONT
+from nemo_widgets.render.fonts import FALLBACK_FONT, PRIMARY_FONT
 from nemo_widgets.render.presets import Frame
 
+_CJK_RUN = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")
 LEAD_IN = 0.6  # seconds a line shows before its first word
 HOLD = 0.4  # seconds it stays after its last word
 BASE = "&H00FFFFFF"  # white, before the fill (ASS colours are &HAABBGGRR)
@@ -34,7 +36,9 @@ def _cs(seconds: float) -> int:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+    """ASS-safe text, with runs the primary font lacks (CJK) switched to the fallback font."""
+    text = text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+    return _CJK_RUN.sub(lambda m: f"{{\\fn{FALLBACK_FONT}}}{m[0]}{{\\fn{PRIMARY_FONT}}}", text)
 
 
 def margins(frame: Frame) -> tuple[int, int, int]:

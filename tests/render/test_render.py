@@ -112,7 +112,15 @@ def test_karaoke_events_follow_the_timing(song_folder):
                 starts.append(round(clock, 2))
             clock += int(value) / 100
     assert starts == pytest.approx([w["start"] for w in timing["words"]], abs=0.011)
-    assert "Hello 世界" in script and "Roboto" in script
+    assert "Hello {\\fnNoto Sans CJK JP}世界{\\fnRoboto}" in script
+
+
+def test_the_bundled_fonts_cover_latin_and_cjk():
+    from nemo_widgets.render.fonts import fonts_dir
+
+    names = sorted(p.name for p in fonts_dir().iterdir())
+    assert names == ["NotoSansCJKjp-Regular.otf", "Roboto-Bold.ttf", "Roboto-Regular.ttf"]
+    assert all(p.resolve().stat().st_size > 100_000 for p in fonts_dir().iterdir())
 
 
 def test_bgm_volume_is_applied(tmp_path):
