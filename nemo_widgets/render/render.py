@@ -2,7 +2,7 @@
 
 Video: a generated gradient background styled per genre (drawn once and repeated: a
 gradient drawn per frame costs more than the encoding) (or an uploaded video, scaled,
-cropped to fill and looped, or an image with a slow zoom), the audio's waveform, then the
+cropped to fill and looped, or an image with a slow zoom), the audio's waveform or spectrum, then the
 text layers as ASS subtitles (title card, karaoke lyrics, free text). Audio: every audio
 segment trimmed, faded, set to its volume and placed on the timeline, then mixed.
 H.264 yuv420p + AAC 192 kb/s stereo with the index at the front, so it plays in
@@ -33,6 +33,12 @@ PALETTES: dict[str, tuple[str, str, str]] = {  # two gradient colours and the wa
     "hiphop": ("0x111111", "0x5a3d9a", "0xffcc00"),
     "folk": ("0x4e6b3a", "0xd9b26f", "0xfff8e7"),
     "rnb": ("0x2a0f3d", "0xc2417a", "0xffd6e8"),
+}
+
+
+VISUALIZERS = {  # ffmpeg filters drawing the audio; draw=full keeps the waveform visible on every build
+    "waveform": "showwaves=s={w}x{h}:mode=cline:draw=full:rate={fps}:colors={colour}@0.85",
+    "spectrum": "showfreqs=s={w}x{h}:mode=bar:ascale=sqrt:fscale=log:cmode=combined:win_size=2048:rate={fps}:colors={colour}|{colour}",
 }
 
 
@@ -74,12 +80,13 @@ def render_draft(
     style = background.style if background else {}
     graph.append(_background(background, frame, encoding.fps, duration, inputs))
     layers = "[bg]"
-    if style.get("visualizer", "waveform") == "waveform":
+    visualizer = style.get("visualizer", "waveform")
+    if visualizer in VISUALIZERS:
         colour = PALETTES.get(str(style.get("genre", "pop")), PALETTES["pop"])[2]
-        wave_h = int(frame.height * (0.22 if frame.height > frame.width else 0.28))
-        graph.append(f"[aviz]showwaves=s={frame.width}x{wave_h}:mode=cline:draw=full:rate={encoding.fps}:"
-                     f"colors={colour}@0.85,format=rgba[wave]")
-        graph.append(f"[bg][wave]overlay=0:(H-h)/2:shortest=1[vw]")
+        height = int(frame.height * (0.22 if frame.height > frame.width else 0.28))
+        graph.append(f"[aviz]{VISUALIZERS[visualizer].format(w=frame.width, h=height, fps=encoding.fps, colour=colour)},"
+                     "format=rgba[viz]")
+        graph.append("[bg][viz]overlay=0:(H-h)/2:shortest=1[vw]")
         layers = "[vw]"
     else:
         graph.append("[aviz]anullsink")
@@ -144,7 +151,7 @@ def _background(segment: Segment | None, frame: Frame, fps: int, duration: float
     genre = str((segment.style if segment else {}).get("genre", "pop"))
     first, second, _ = PALETTES.get(genre, PALETTES["pop"])
     return (f"gradients=s={size}:c0={first}:c1={second}:x0=0:y0=0:x1={frame.width}:y1={frame.height}:"
-            f"r={fps}:d={1 / fps:.4f},format=yuv420p,loop=loop=-1:size=1,setpts=N/{fps}/TB,"
+            f"seed=1:r={fps}:d={1 / fps:.4f},format=yuv420p,loop=loop=-1:size=1,setpts=N/{fps}/TB,"
             f"trim=duration={duration:.3f}[bg]")
 
 

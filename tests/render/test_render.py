@@ -131,6 +131,14 @@ def test_bgm_volume_is_applied(tmp_path):
     assert _audio_rms(out.path, 1.0, 4.0) / source_rms == pytest.approx(0.35, rel=0.08)
 
 
+@pytest.mark.parametrize("visualizer", ["spectrum", "none"])
+def test_other_visualizers(song_folder, tmp_path, visualizer):
+    data = song_draft(song_folder)
+    data["t"][0]["sg"][0]["style"]["visualizer"] = visualizer
+    out = render_draft(parse_draft(data), tmp_path / "v.mp4", aspect="1:1", quality="draft")
+    assert abs(_probe(out.path)["duration"] - SECONDS) <= 0.1
+
+
 def test_background_video_loops_to_the_song_length(tmp_path, song_folder):
     clip = tmp_path / "clip.mp4"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=24:d=1.5",
