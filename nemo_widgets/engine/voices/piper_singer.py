@@ -1,10 +1,12 @@
-"""The male voice: Piper en_US-joe-medium, retimed inside its model and re-pitched with WORLD.
+"""The male voice: Piper en_US-joe-medium, timed inside its model, held and re-pitched with WORLD.
 
 Piper's VITS graph rounds its predicted durations up (`Ceil`, one step = one 256-sample
 frame); one view of the graph also returns those durations, another takes them as an
-input, so the speech comes out already timed to the notes. VITS has no explicit pitch
-track, so the WORLD vocoder (harvest, cheaptrick, d4c) replaces the pitch with the
-melody, with vowel aperiodicity capped so sustained vowels stay voiced. Both noise
+input. Piper speaks every consonant and gap at the length the timing plan wants and
+every vowel at its natural length (VITS blurs vowels it is asked to stretch: the speech
+recogniser heard 7-10 of 23 words that way, 10-15 this way). The WORLD vocoder then
+holds each vowel to its note by repeating analysis frames, and replaces the pitch with
+the melody, with vowel aperiodicity capped so sustained vowels stay voiced. Both noise
 scales are zero, so the same line always sounds the same.
 """
 
@@ -31,7 +33,7 @@ NOISE_W_SCALE = 0.0
 WORLD_FRAME_MS = 5.0
 VOWEL_APERIODICITY = 0.05
 F0_FLOOR, F0_CEIL = 50.0, 700.0
-CROSSFADE_SECONDS = 0.015
+VOWEL_MODEL_STRETCH = 1.0  # vowels VITS speaks longer than this come out blurred: WORLD holds them instead
 
 
 class PiperSinger:
@@ -76,34 +78,32 @@ class PiperSinger:
         }
         natural = self._natural.run(None, inputs)[0].reshape(-1) * self._step
         plan = plan_timing(line.units, natural, line.notes)
-        frames = to_frames(plan.seconds, self._step).astype(np.float32)
-        speech = self._timed.run(None, {**inputs, self._durations: frames[None, None]})[0].reshape(-1).astype(np.float64)
+        model_seconds = plan.seconds.copy()
+        for i, unit in enumerate(line.units):
+            if unit.part == "nucleus":
+                model_seconds[i] = min(plan.seconds[i], max(natural[i], self._step) * VOWEL_MODEL_STRETCH)
+        frames = to_frames(model_seconds, self._step)
+        speech = self._timed.run(None, {**inputs, self._durations: frames.astype(np.float32)[None, None]})[0].reshape(-1).astype(np.float64)
 
         f0, t = pyworld.dio(speech, self._rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL, frame_period=WORLD_FRAME_MS)
         f0 = pyworld.stonemask(speech, f0, t, self._rate)
         envelope = pyworld.cheaptrick(speech, f0, t, self._rate)
         aperiodicity = pyworld.d4c(speech, f0, t, self._rate)
-        times = plan.start + t
-        vowel = np.zeros(len(t), bool)
+        source_edges = np.concatenate([[0.0], np.cumsum(frames) * self._step])
+        target_edges = np.concatenate([[0.0], np.cumsum(plan.seconds)])
+        out_t = np.arange(0.0, target_edges[-1], WORLD_FRAME_MS / 1000)
+        index = np.clip(np.rint(np.interp(out_t, target_edges, source_edges) / (WORLD_FRAME_MS / 1000)).astype(int), 0, len(t) - 1)
+        f0, envelope, aperiodicity = f0[index], np.ascontiguousarray(envelope[index]), np.ascontiguousarray(aperiodicity[index])
+        times = plan.start + out_t
+        vowel = np.zeros(len(out_t), bool)
         for a, b in zip(plan.vowel_starts, plan.vowel_ends):
             vowel |= (times >= a) & (times < b)
         voiced = (f0 > 0) | vowel
         sung_f0 = np.where(voiced, f0_curve(times, line.notes), 0.0)
         aperiodicity[vowel] = np.minimum(aperiodicity[vowel], VOWEL_APERIODICITY)
-        sung = pyworld.synthesize(sung_f0, envelope, aperiodicity, self._rate, WORLD_FRAME_MS)[: len(speech)]
-        audio = _keep_unvoiced(speech[: len(sung)], sung, voiced, self._rate)
+        audio = pyworld.synthesize(sung_f0, envelope, aperiodicity, self._rate, WORLD_FRAME_MS)
         audio = resample_poly(audio, SAMPLE_RATE // gcd(SAMPLE_RATE, self._rate), self._rate // gcd(SAMPLE_RATE, self._rate))
         return SungPhrase(start=plan.start, audio=audio.astype(np.float32),
                           syllable_onsets=plan.onsets, syllable_ends=plan.ends)
 
 
-
-def _keep_unvoiced(speech: np.ndarray, sung: np.ndarray, voiced: np.ndarray, rate: int) -> np.ndarray:
-    """WORLD's re-pitched audio where the voice is voiced, Piper's own audio for the unvoiced
-    consonants (s, t, k, f...): they carry no pitch and Piper's are crisper."""
-    frame = int(rate * WORLD_FRAME_MS / 1000)
-    mask = np.repeat(voiced.astype(float), frame)[: len(sung)]
-    mask = np.pad(mask, (0, len(sung) - len(mask)), mode="edge")
-    ramp = max(1, int(CROSSFADE_SECONDS * rate))
-    mask = np.convolve(mask, np.ones(ramp) / ramp, mode="same")
-    return sung * mask + speech * (1.0 - mask)
