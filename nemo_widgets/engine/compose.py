@@ -13,7 +13,7 @@ import random
 from nemo_widgets.engine.form import BEATS_PER_BAR, LineSlot, plan_form
 from nemo_widgets.engine.genres import PRESETS
 from nemo_widgets.engine.melody import CONTOURS, MelodyNote, sing_line
-from nemo_widgets.engine.model import Arrangement, Line, Lyrics, Phrase, SongSpec, VocalNote
+from nemo_widgets.engine.model import Arrangement, Chord, Line, Lyrics, Phrase, SectionKind, SongSpec, VocalNote
 from nemo_widgets.engine.rhythm import Placement, SyllableSlot, metrical_weight, place_syllables
 
 Tune = tuple[Placement, tuple[int, ...]]
@@ -64,7 +64,9 @@ def _stress_pattern(line: Line) -> tuple[tuple[int, bool], ...]:
     return tuple((s.stress, s.word_start) for s in _syllable_slots(line))
 
 
-def _new_tune(line: Line, slot: LineSlot, chords, kind, spec: SongSpec, rng: random.Random) -> Tune:
+def _new_tune(
+    line: Line, slot: LineSlot, chords: tuple[Chord, ...], kind: SectionKind, spec: SongSpec, rng: random.Random
+) -> Tune:
     syllables = _syllable_slots(line)
     placement = place_syllables(syllables, slot.bars, rng)
     notes = [

@@ -68,10 +68,6 @@ class Lyrics:
     def words(self) -> tuple[Word, ...]:
         return tuple(w for line in self.lines for w in line.words)
 
-    @property
-    def syllable_count(self) -> int:
-        return sum(len(w.syllables) for w in self.words)
-
 
 @dataclass(frozen=True)
 class Key:

@@ -20,15 +20,13 @@ FUNCTION_WORDS = frozenset(
     "that than then there this these those do does did has have had will would can could "
     "shall should may might must not no if up".split()
 )
-LEGAL_ONSETS = frozenset(
-    tuple(o.split())
-    for o in (
-        "P B T D K G F V TH DH S Z SH ZH HH CH JH M N L R W Y",
-        # clusters
+LEGAL_ONSETS = frozenset(  # English syllable onsets in ARPAbet: single consonants, then clusters
+    tuple(onset.split())
+    for onset in (
+        "P|B|T|D|K|G|F|V|TH|DH|S|Z|SH|ZH|HH|CH|JH|M|N|L|R|W|Y|"
         "P L|P R|P Y|B L|B R|B Y|T R|T W|D R|D W|K L|K R|K W|K Y|G L|G R|G W|F L|F R|F Y|TH R|TH W|SH R|"
-        "S P|S T|S K|S M|S N|S L|S W|S F|S P L|S P R|S T R|S K R|S K W|S K Y|S P Y|M Y|N Y|V Y|HH Y|L Y",
-    )
-    for o in (o.split("|") if "|" in o else o.split())
+        "S P|S T|S K|S M|S N|S L|S W|S F|S P L|S P R|S T R|S K R|S K W|S K Y|S P Y|M Y|N Y|V Y|HH Y|L Y"
+    ).split("|")
 )
 VOWEL_LETTERS = "aeiouy"
 LETTER_ONSETS = frozenset(

@@ -35,7 +35,6 @@ VOICE_WORDS: dict[VoiceName, tuple[str, ...]] = {
 }
 INSTRUMENTAL_WORDS = ("instrumental", "no vocals", "no vocal", "without vocals", "without singing", "no singing",
                       "beat only", "just the beat", "karaoke version", "backing track")
-VOCAL_WORDS = ("with vocals", "with vocal", "sung", "singing", "vocals")
 SHORT_SECONDS = 30.0
 SINGABLE_TONICS = {"major": (0, 2, 4, 5, 7, 9), "minor": (9, 4, 2, 7, 0, 5)}
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
@@ -154,9 +153,7 @@ def _default_mode(text: str, genre: str, mood: str) -> Mode:
 
 
 def _instrumental(text: str) -> bool:
-    if any(_has(text, w) for w in INSTRUMENTAL_WORDS):
-        return True
-    return False
+    return any(_has(text, w) for w in INSTRUMENTAL_WORDS)
 
 
 def _target_seconds(text: str) -> float | None:

@@ -63,7 +63,7 @@ def render_draft(
     frame = frame_for(aspect)
     encoding = encoding_for(quality)
     duration = draft.duration_ms / 1000
-    audio = [s for s in draft.segments(1)]
+    audio = draft.segments(1)
     _check_media(draft)
     inputs: list[str] = []
     graph: list[str] = []
