@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from nemo_widgets.render.draft import Draft, Segment
-from nemo_widgets.render.fonts import FALLBACK_FONT, PRIMARY_FONT
+from nemo_widgets.render.font_files import FALLBACK_FONT, PRIMARY_FONT
 from nemo_widgets.render.presets import Frame
 
 _CJK_RUN = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+")

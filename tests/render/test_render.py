@@ -116,7 +116,7 @@ def test_karaoke_events_follow_the_timing(song_folder):
 
 
 def test_the_bundled_fonts_cover_latin_and_cjk():
-    from nemo_widgets.render.fonts import fonts_dir
+    from nemo_widgets.render.font_files import fonts_dir
 
     names = sorted(p.name for p in fonts_dir().iterdir())
     assert names == ["NotoSansCJKjp-Regular.otf", "Roboto-Bold.ttf", "Roboto-Regular.ttf"]
