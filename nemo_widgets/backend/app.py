@@ -1,0 +1,104 @@
+"""The embedded backend's HTTP application: the Nemo protocol's routes on Starlette.
+
+Every answer is the protocol's envelope `{"code", "message", "data"}`; errors are raised
+as ApiError anywhere and turned into the envelope in one exception handler. Routes are a
+plain list, one small function each.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from nemo_widgets.backend.errors import ApiError, auth_failed, missing_client_id, rate_limited, session_not_found
+from nemo_widgets.backend.store import Store, User
+
+APP_NAME = "nemo_agent"
+Clock = Callable[[], float]
+
+
+def ok(data: dict[str, Any], message: str = "ok") -> JSONResponse:
+    return JSONResponse({"code": 0, "message": message, "data": data})
+
+
+async def _api_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiError)
+    return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status)
+
+
+def create_app(store: Store, clock: Clock = time.time) -> Starlette:
+    """The application over `store`; `clock` is injectable so tests can move time."""
+
+    def current_user(request: Request) -> User:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        user = store.user_for_token(token.strip(), clock()) if scheme.lower() == "bearer" and token else None
+        if user is None:
+            raise auth_failed()
+        return user
+
+    def path_user(request: Request, user: User) -> None:
+        """Paths name the user as `me` or by id; another user's id finds nothing."""
+        named = request.path_params.get("user", "me")
+        if named not in ("me", user.id):
+            raise session_not_found(request.path_params.get("session_id", ""))
+
+    async def json_body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ApiError(400, "The request body is not valid JSON.", 400) from None
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.", 400)
+        return body
+
+    async def anonymous_token(request: Request) -> JSONResponse:
+        client_id = request.headers.get("x-client-id", "").strip()
+        if not client_id:
+            raise missing_client_id()
+        if len(client_id) > 200:
+            raise ApiError(400, "The X-Client-Id header is too long (200 characters at most).", 400)
+        issued = store.issue_anonymous_token(client_id, clock())
+        if issued is None:
+            raise rate_limited("This client already received an anonymous token this week: reuse it or register.")
+        return ok({"token": issued.token, "user_id": issued.user_id, "expires_at": int(issued.expires_at),
+                   "credits": issued.credits})
+
+    async def create_session(request: Request) -> JSONResponse:
+        user = current_user(request)
+        path_user(request, user)
+        body = await json_body(request)
+        language = str(body.get("language") or "en")[:16]
+        task_id, session_id = store.create_session(user, language, clock())
+        return ok({"task_id": task_id, "session_id": session_id, "user_id": user.id})
+
+    async def credits(request: Request) -> JSONResponse:
+        balance = store.credits(current_user(request))
+        return ok({"available": balance.available, "frozen": balance.frozen, "total": balance.total_granted,
+                   "total_granted": balance.total_granted, "total_consumed": balance.total_consumed})
+
+    async def latest_state(request: Request) -> JSONResponse:
+        user = current_user(request)
+        path_user(request, user)
+        session_id = request.path_params["session_id"]
+        state = store.session_state(user, session_id)
+        if state is None:
+            raise session_not_found(session_id)
+        return ok({"session_id": session_id, "user_id": user.id, "state": state})
+
+    routes = [
+        Route("/api/auth/anonymous-token", anonymous_token, methods=["POST"]),
+        Route(f"/api/tasks/{{user}}/with-session/{APP_NAME}", create_session, methods=["POST"]),
+        Route("/api/credits/balance/simple", credits, methods=["GET"]),
+        Route(f"/api/state/{APP_NAME}/{{user}}/{{session_id}}/latest", latest_state, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={ApiError: _api_error})

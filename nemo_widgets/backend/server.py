@@ -1,0 +1,36 @@
+"""Serving the backend with uvicorn: in the foreground for `nemo-song serve`, or on a
+background thread (random free loopback port) for tests and tools that embed it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> RunningServer:
+    """Start serving and return once the socket accepts connections."""
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="nemo-backend", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"The backend did not start on {host}:{port}.")
+        time.sleep(0.02)
+    bound_port = server.servers[0].sockets[0].getsockname()[1]
+    return RunningServer(f"http://{host}:{bound_port}", server, thread)
