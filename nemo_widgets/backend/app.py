@@ -8,16 +8,21 @@ plain list, one small function each.
 from __future__ import annotations
 
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from nemo_widgets.backend.agent import Agent
 from nemo_widgets.backend.errors import ApiError, auth_failed, missing_client_id, rate_limited, session_not_found
+from nemo_widgets.backend.events import frame
 from nemo_widgets.backend.store import Store, User
 
 APP_NAME = "nemo_agent"
@@ -33,8 +38,11 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status)
 
 
-def create_app(store: Store, clock: Clock = time.time) -> Starlette:
-    """The application over `store`; `clock` is injectable so tests can move time."""
+def create_app(store: Store, data_dir: Path, *, workers: int | None = None, clock: Clock = time.time) -> Starlette:
+    """The application over `store`, keeping media under `data_dir`; at most `workers` songs are made
+    at once (default: the number of cores); `clock` is injectable so tests can move time."""
+    agent = Agent(store, data_dir / "media", ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                                               thread_name_prefix="nemo-song"))
 
     def current_user(request: Request) -> User:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -95,10 +103,29 @@ def create_app(store: Store, clock: Clock = time.time) -> Starlette:
             raise session_not_found(session_id)
         return ok({"session_id": session_id, "user_id": user.id, "state": state})
 
+    async def run_sse(request: Request) -> StreamingResponse:
+        user = current_user(request)
+        body = await json_body(request)
+        session_id = str(body.get("session_id") or "")
+        if not session_id:
+            raise ApiError(400, "The request needs a session_id: create a session first.", 400)
+        parts = (body.get("new_message") or {}).get("parts") or []
+        message = "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict)).strip()
+        if not message:
+            raise ApiError(400, "The new_message has no text.", 400)
+        turn = agent.prepare(user, session_id, message)
+
+        async def events() -> AsyncIterator[bytes]:
+            async for item in agent.stream(turn):
+                yield frame(item)
+
+        return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
     routes = [
         Route("/api/auth/anonymous-token", anonymous_token, methods=["POST"]),
         Route(f"/api/tasks/{{user}}/with-session/{APP_NAME}", create_session, methods=["POST"]),
         Route("/api/credits/balance/simple", credits, methods=["GET"]),
         Route(f"/api/state/{APP_NAME}/{{user}}/{{session_id}}/latest", latest_state, methods=["GET"]),
+        Route("/run_sse", run_sse, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={ApiError: _api_error})

@@ -129,6 +129,24 @@ class Store:
             row = self._db.execute("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def save_state(self, user: User, session_id: str, state: dict[str, Any]) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE sessions SET state = ? WHERE id = ? AND user_id = ?",
+                             (json.dumps(state), session_id, user.id))
+
+    def spend(self, user: User, amount: int) -> bool:
+        """Take `amount` credits if the user has them; False (and nothing taken) otherwise."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "UPDATE users SET credits_consumed = credits_consumed + ? "
+                "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?", (amount, user.id, amount))
+        return cursor.rowcount == 1
+
+    def refund(self, user: User, amount: int) -> None:
+        with self._lock, self._db:
+            self._db.execute("UPDATE users SET credits_consumed = MAX(0, credits_consumed - ?) WHERE id = ?",
+                             (amount, user.id))
+
     def credits(self, user: User) -> Credits:
         with self._lock:
             granted, consumed, frozen = self._db.execute(

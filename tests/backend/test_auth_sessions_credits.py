@@ -22,7 +22,7 @@ class Clock:
 def backend(tmp_path):
     clock = Clock()
     store = Store(tmp_path / "data")
-    server = start_in_thread(create_app(store, clock))
+    server = start_in_thread(create_app(store, tmp_path / "data", clock=clock))
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         yield client, clock, store, tmp_path / "data"
     server.stop()
@@ -116,7 +116,7 @@ def test_static_tokens_and_restarts_keep_everything(tmp_path):
     data = tmp_path / "data"
     store = Store(data)
     store.add_static_token("team-secret-token", credits=500, now=time.time())
-    server = start_in_thread(create_app(store))
+    server = start_in_thread(create_app(store, data))
     with httpx.Client(base_url=server.base_url) as client:
         anonymous = _token(client)
         session = _session(client, anonymous["token"])["session_id"]
@@ -126,7 +126,7 @@ def test_static_tokens_and_restarts_keep_everything(tmp_path):
     assert team["available"] == 500
 
     store = Store(data)
-    server = start_in_thread(create_app(store))
+    server = start_in_thread(create_app(store, data))
     with httpx.Client(base_url=server.base_url) as client:
         state = client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=_auth(anonymous["token"]))
         assert state.status_code == 200
