@@ -17,15 +17,17 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 from nemo_widgets.backend.agent import Agent
 from nemo_widgets.backend.errors import ApiError, auth_failed, missing_client_id, rate_limited, session_not_found
 from nemo_widgets.backend.events import frame
+from nemo_widgets.backend.renders import Renders, job_payload
 from nemo_widgets.backend.store import Store, User
 
 APP_NAME = "nemo_agent"
+ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
 Clock = Callable[[], float]
 
 
@@ -43,6 +45,8 @@ def create_app(store: Store, data_dir: Path, *, workers: int | None = None, cloc
     at once (default: the number of cores); `clock` is injectable so tests can move time."""
     agent = Agent(store, data_dir / "media", ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
                                                                thread_name_prefix="nemo-song"))
+    renders = Renders(store, data_dir / "media", ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                                                    thread_name_prefix="nemo-render"))
 
     def current_user(request: Request) -> User:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -121,11 +125,59 @@ def create_app(store: Store, data_dir: Path, *, workers: int | None = None, cloc
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
+    def render_job(request: Request, user: User) -> dict[str, Any]:
+        render_id = request.path_params["render_id"]
+        job = store.render(user, render_id)
+        if job is None:
+            raise ApiError(404, f"Render {render_id} was not found.", 404)
+        return job_payload(job, str(request.base_url).rstrip("/"), store.queue_position(job))
+
+    def render_response(payload: dict[str, Any]) -> JSONResponse:
+        """The envelope, plus `success` and the job's status at the top level, as clients of both API styles read."""
+        top = {k: payload[k] for k in ("status", "progress", "output", "error") if k in payload}
+        return JSONResponse({"code": 0, "message": "ok", "success": True, **top, "data": payload})
+
+    async def create_render(request: Request) -> JSONResponse:
+        user = current_user(request)
+        if not all(request.headers.get(h) for h in ATTRIBUTION_HEADERS):
+            raise ApiError(402, "Register or upgrade your plan to unlock export.", 402)
+        body = await json_body(request)
+        render_id = str(body.get("id") or "")
+        session_id = str(body.get("sessionId") or body.get("session_id") or "")
+        if not render_id or len(render_id) > 100:
+            raise ApiError(400, "The render needs an id such as render_<unix ms> (100 characters at most).", 400)
+        state = store.session_state(user, session_id)
+        if state is None:
+            raise session_not_found(session_id)
+        draft = body.get("draft") or state["draft"]
+        job = renders.submit(user, render_id, session_id, draft, state, body.get("output") or {}, clock())
+        return render_response(job_payload(job, str(request.base_url).rstrip("/"), store.queue_position(job)))
+
+    async def render_status(request: Request) -> JSONResponse:
+        return render_response(render_job(request, current_user(request)))
+
+    async def cancel_render(request: Request) -> JSONResponse:
+        user = current_user(request)
+        render_job(request, user)
+        renders.cancel(user, request.path_params["render_id"])
+        return render_response(render_job(request, user))
+
+    async def download_render(request: Request) -> FileResponse:
+        user = current_user(request)
+        job = store.render(user, request.path_params["render_id"])
+        if job is None or job.status != "completed" or not job.output or not Path(job.output).is_file():
+            raise ApiError(404, "That video is not ready or does not exist.", 404)
+        return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
+
     routes = [
         Route("/api/auth/anonymous-token", anonymous_token, methods=["POST"]),
         Route(f"/api/tasks/{{user}}/with-session/{APP_NAME}", create_session, methods=["POST"]),
         Route("/api/credits/balance/simple", credits, methods=["GET"]),
         Route(f"/api/state/{APP_NAME}/{{user}}/{{session_id}}/latest", latest_state, methods=["GET"]),
         Route("/run_sse", run_sse, methods=["POST"]),
+        Route("/api/render/proxy/lambda", create_render, methods=["POST"]),
+        Route("/api/render/proxy/lambda/{render_id}", render_status, methods=["GET"]),
+        Route("/api/render/proxy/lambda/{render_id}/cancel", cancel_render, methods=["POST"]),
+        Route("/api/render/proxy/{render_id}/download", download_render, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={ApiError: _api_error})

@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), expires REAL, created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS client_ids (client_id TEXT PRIMARY KEY, last_token REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS renders (
+    id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id), session_id TEXT NOT NULL,
+    status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0, error TEXT, output TEXT, duration REAL, size INTEGER,
+    created REAL NOT NULL, PRIMARY KEY (user_id, id)
+);
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, task_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id),
     created REAL NOT NULL, language TEXT NOT NULL, state TEXT NOT NULL
@@ -48,6 +53,22 @@ class IssuedToken:
     user_id: str
     expires_at: float
     credits: int
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    id: str
+    session_id: str
+    status: str  # pending, processing, completed, failed
+    progress: float  # 0..1
+    error: str | None
+    output: str | None  # path of the finished MP4
+    duration: float | None
+    size: int | None
+    created: float
+
+
+INTERRUPTED = "The server stopped while this video was rendering: export it again."
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,8 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._db.execute("UPDATE renders SET status = 'failed', error = ? WHERE status IN ('pending', 'processing')",
+                         (INTERRUPTED,))
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -146,6 +169,33 @@ class Store:
         with self._lock, self._db:
             self._db.execute("UPDATE users SET credits_consumed = MAX(0, credits_consumed - ?) WHERE id = ?",
                              (amount, user.id))
+
+    def add_render(self, user: User, render_id: str, session_id: str, now: float) -> bool:
+        """Queue a render; False when this user already has a render with that id."""
+        with self._lock, self._db:
+            cursor = self._db.execute(
+                "INSERT OR IGNORE INTO renders (id, user_id, session_id, status, created) VALUES (?, ?, ?, 'pending', ?)",
+                (render_id, user.id, session_id, now))
+        return cursor.rowcount == 1
+
+    def update_render(self, user: User, render_id: str, **fields: Any) -> None:
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        with self._lock, self._db:
+            self._db.execute(f"UPDATE renders SET {columns} WHERE user_id = ? AND id = ?",  # column names come from code
+                             (*fields.values(), user.id, render_id))
+
+    def render(self, user: User, render_id: str) -> RenderJob | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id, session_id, status, progress, error, output, duration, size, created FROM renders "
+                "WHERE user_id = ? AND id = ?", (user.id, render_id)).fetchone()
+        return RenderJob(*row) if row else None
+
+    def queue_position(self, job: RenderJob) -> int:
+        """How many renders (of anyone) wait before this pending one."""
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM renders WHERE status = 'pending' AND created < ?",
+                                    (job.created,)).fetchone()[0]
 
     def credits(self, user: User) -> Credits:
         with self._lock:
