@@ -2,14 +2,11 @@
 
 import json
 
-import httpx
 import pytest
 from httpx_sse import connect_sse
 
 from nemo_widgets.backend import prices
-from nemo_widgets.backend.app import create_app
-from nemo_widgets.backend.server import start_in_thread
-from nemo_widgets.backend.store import Store
+from tests.backend.conftest import serving
 from tests.conftest import LYRICS_DIR
 
 pytestmark = pytest.mark.slow
@@ -17,15 +14,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
-    data = tmp_path_factory.mktemp("backend")
-    store = Store(data)
-    server = start_in_thread(create_app(store, data, workers=1))
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+    with serving(tmp_path_factory.mktemp("backend")) as (client, store):
         token = client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "chat-tests"}).json()["data"]["token"]
         client.headers["Authorization"] = f"Bearer {token}"
         yield client, store
-    server.stop()
-    store.close()
 
 
 def _session(client):

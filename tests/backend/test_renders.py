@@ -8,6 +8,7 @@ import pytest
 from nemo_widgets.backend.app import create_app
 from nemo_widgets.backend.server import start_in_thread
 from nemo_widgets.backend.store import INTERRUPTED, Store
+from tests.backend.conftest import serving
 from tests.conftest import LYRICS_DIR
 
 pytestmark = pytest.mark.slow
@@ -22,9 +23,7 @@ def _user(client, client_id):
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     data = tmp_path_factory.mktemp("renders")
-    store = Store(data)
-    server = start_in_thread(create_app(store, data, workers=1))
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+    with serving(data) as (client, _):
         headers = _user(client, "render-tests")
         session_id = client.post("/api/tasks/me/with-session/nemo_agent", json={}, headers=headers).json()["data"]["session_id"]
         body = {"session_id": session_id, "new_message": {"parts": [
@@ -32,8 +31,6 @@ def backend(tmp_path_factory):
         with client.stream("POST", "/run_sse", json=body, headers=headers) as response:
             assert b"is ready" in response.read()
         yield client, headers, session_id, data
-    server.stop()
-    store.close()
 
 
 def _poll(client, headers, render_id, timeout=120):
