@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Route
@@ -25,6 +26,7 @@ from nemo_widgets.backend.errors import ApiError, auth_failed, missing_client_id
 from nemo_widgets.backend.events import frame
 from nemo_widgets.backend.renders import Renders, job_payload
 from nemo_widgets.backend.store import Store, User
+from nemo_widgets.backend.uploads import MAX_BYTES, MAX_FILES, download_url, receive_multipart, register_file, too_large
 
 APP_NAME = "nemo_agent"
 ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
@@ -40,9 +42,12 @@ async def _api_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status)
 
 
-def create_app(store: Store, data_dir: Path, *, workers: int | None = None, clock: Clock = time.time) -> Starlette:
+def create_app(
+    store: Store, data_dir: Path, *, workers: int | None = None, allow_private_urls: bool = False, clock: Clock = time.time
+) -> Starlette:
     """The application over `store`, keeping media under `data_dir`; at most `workers` songs are made
-    at once (default: the number of cores); `clock` is injectable so tests can move time."""
+    at once (default: the number of cores); URL uploads may reach private addresses only with
+    `allow_private_urls`; `clock` is injectable so tests can move time."""
     agent = Agent(store, data_dir / "media", ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
                                                                thread_name_prefix="nemo-song"))
     renders = Renders(store, data_dir / "media", ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1,
@@ -169,12 +174,54 @@ def create_app(store: Store, data_dir: Path, *, workers: int | None = None, cloc
             raise ApiError(404, "That video is not ready or does not exist.", 404)
         return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
 
+    async def upload(request: Request) -> JSONResponse:
+        user = current_user(request)
+        path_user(request, user)
+        session_id = request.path_params["session_id"]
+        state = store.session_state(user, session_id)
+        if state is None:
+            raise session_not_found(session_id)
+        folder = renders.user_dir(user) / "uploads"
+        if request.headers.get("content-type", "").startswith("application/json"):
+            urls = (await json_body(request)).get("urls")
+            if not isinstance(urls, list) or not urls or len(urls) > MAX_FILES or not all(isinstance(u, str) for u in urls):
+                raise ApiError(400, f"Send `urls` as a list of 1 to {MAX_FILES} links.", 400)
+            incoming = [await download_url(url, folder, allow_private_urls) for url in urls]
+        else:
+            if int(request.headers.get("content-length") or 0) > MAX_BYTES + 1024 * 1024:
+                raise too_large()
+            incoming = await receive_multipart(request.stream(), request.headers.get("content-type", ""), folder)
+        base = str(request.base_url).rstrip("/")
+        files = []
+        try:
+            for name, path, size in incoming:
+                files.append(await run_in_threadpool(register_file, name, path, size, folder, base))
+        except ApiError:
+            for _, path, _ in incoming:
+                path.unlink(missing_ok=True)
+            for done in files:
+                Path(done.path).unlink(missing_ok=True)
+            raise
+        state["video_infos"].extend(f.as_dict() for f in files)
+        store.save_state(user, session_id, state)
+        return ok({"files": [f.as_dict() for f in files], "session_state_applied": True})
+
+    async def uploaded_file(request: Request) -> FileResponse:
+        user = current_user(request)
+        upload_id = request.path_params["upload_id"]
+        match = next(iter(sorted((renders.user_dir(user) / "uploads").glob(f"{upload_id}.*"))), None)
+        if match is None or not upload_id.startswith("up_"):
+            raise ApiError(404, "That upload does not exist.", 404)
+        return FileResponse(match)
+
     routes = [
         Route("/api/auth/anonymous-token", anonymous_token, methods=["POST"]),
         Route(f"/api/tasks/{{user}}/with-session/{APP_NAME}", create_session, methods=["POST"]),
         Route("/api/credits/balance/simple", credits, methods=["GET"]),
         Route(f"/api/state/{APP_NAME}/{{user}}/{{session_id}}/latest", latest_state, methods=["GET"]),
         Route("/run_sse", run_sse, methods=["POST"]),
+        Route(f"/api/upload-video/{APP_NAME}/{{user}}/{{session_id}}", upload, methods=["POST"]),
+        Route("/api/uploads/{upload_id}", uploaded_file, methods=["GET"]),
         Route("/api/render/proxy/lambda", create_render, methods=["POST"]),
         Route("/api/render/proxy/lambda/{render_id}", render_status, methods=["GET"]),
         Route("/api/render/proxy/lambda/{render_id}/cancel", cancel_render, methods=["POST"]),

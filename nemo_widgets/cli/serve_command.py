@@ -21,6 +21,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     parser.add_argument("--data-dir", type=Path, help="database and files (default: NEMO_DATA_DIR or the user data folder)")
     parser.add_argument("--workers", type=int, help="songs made at once (default: the number of cores)")
+    parser.add_argument("--allow-private-urls", action="store_true",
+                        help="let URL uploads reach private, loopback and link-local addresses (off by default)")
     parser.add_argument("--static-token", action="append", default=[], metavar="TOKEN",
                         help="a fixed token for a team member (repeatable; also NEMO_STATIC_TOKENS, comma-separated)")
     parser.set_defaults(run=run)
@@ -43,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     for token in tokens:
         store.add_static_token(token.strip(), STATIC_CREDITS, time.time())
     try:
-        server = start_in_thread(create_app(store, data_dir, workers=args.workers), host=args.host, port=args.port)
+        app = create_app(store, data_dir, workers=args.workers, allow_private_urls=args.allow_private_urls)
+        server = start_in_thread(app, host=args.host, port=args.port)
     except RuntimeError:
         raise CommandError(f"Cannot listen on {args.host}:{args.port}: is the port already in use?") from None
     print(f"Serving the Nemo protocol on {server.base_url} (data in {data_dir})", flush=True)

@@ -21,7 +21,7 @@ from nemo_widgets.render.draft import Draft, DraftError, Segment
 from nemo_widgets.render.ffmpeg import run_ffmpeg
 from nemo_widgets.render.font_files import fonts_dir
 from nemo_widgets.render.karaoke import ass_script
-from nemo_widgets.render.media_probe import has_stream
+from nemo_widgets.render.media_info import has_stream
 from nemo_widgets.render.presets import AUDIO_BITRATE, Aspect, Frame, Quality, encoding_for, frame_for
 
 PALETTES: dict[str, tuple[str, str, str]] = {  # two gradient colours and the waveform colour
