@@ -103,13 +103,18 @@ def create_app(
         return ok({"available": balance.available, "frozen": balance.frozen, "total": balance.total_granted,
                    "total_granted": balance.total_granted, "total_consumed": balance.total_consumed})
 
-    async def latest_state(request: Request) -> JSONResponse:
+    def session_in_path(request: Request) -> tuple[User, str, dict[str, Any]]:
+        """The caller, the session named in the path and its state; 1002 unless the caller owns it."""
         user = current_user(request)
         path_user(request, user)
         session_id = request.path_params["session_id"]
         state = store.session_state(user, session_id)
         if state is None:
             raise session_not_found(session_id)
+        return user, session_id, state
+
+    async def latest_state(request: Request) -> JSONResponse:
+        user, session_id, state = session_in_path(request)
         return ok({"session_id": session_id, "user_id": user.id, "state": state})
 
     async def run_sse(request: Request) -> StreamingResponse:
@@ -175,12 +180,7 @@ def create_app(
         return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
 
     async def upload(request: Request) -> JSONResponse:
-        user = current_user(request)
-        path_user(request, user)
-        session_id = request.path_params["session_id"]
-        state = store.session_state(user, session_id)
-        if state is None:
-            raise session_not_found(session_id)
+        user, session_id, state = session_in_path(request)
         folder = renders.user_dir(user) / "uploads"
         if request.headers.get("content-type", "").startswith("application/json"):
             urls = (await json_body(request)).get("urls")
