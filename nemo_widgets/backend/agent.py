@@ -65,7 +65,7 @@ class Agent:
     @staticmethod
     def _price(call: ToolCall) -> int:
         if call.name == "generate_song":
-            return prices.NEW_VERSION if call.args.get("new_seed") else prices.GENERATE_SONG
+            return prices.GENERATE_SONG if "lyrics" in call.args else prices.NEW_VERSION
         return prices.DRAFT_EDIT
 
     async def stream(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
@@ -83,7 +83,10 @@ class Agent:
                     async for progress in self._generate(turn, call, result):
                         yield event(turn.invocation_id, state_delta={"progress": progress})
                 else:
-                    result = self._edit(turn, call)
+                    try:
+                        result = self._edit(turn, call)
+                    except ToolError as error:
+                        result = {"status": "error", "summary": str(error)}
                 self._store.save_state(turn.user, turn.session_id, turn.state)
                 yield event(turn.invocation_id, function_response={"id": call_id, "name": call.name, "response": result},
                             state_delta={"draft": turn.state["draft"]})
@@ -100,12 +103,14 @@ class Agent:
         yield event(turn.invocation_id, text=" ".join(replies), turn_complete=True)
 
     async def _generate(self, turn: Turn, call: ToolCall, result: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        songs = [m for m in turn.state["generated_media"] if m.get("kind") == "song"]
-        if call.args.get("new_seed"):
-            last = songs[-1]
-            lyrics, prompt, seed = last["lyrics"], last["prompt"], last["seed"] + 1
+        if "lyrics" in call.args:
+            lyrics, prompt, seed, voice, instrumental = call.args["lyrics"], call.args.get("prompt", ""), None, None, None
         else:
-            lyrics, prompt, seed = call.args["lyrics"], call.args.get("prompt", ""), None
+            last = [m for m in turn.state["generated_media"] if m.get("kind") == "song"][-1]
+            lyrics, prompt = last["lyrics"], restyled_prompt(last, call.args.get("changes", {}))
+            seed = last["seed"] + (1 if call.args.get("new_seed") else 0)
+            voice = call.args.get("changes", {}).get("voice", last["voice"])
+            instrumental = call.args.get("changes", {}).get("instrumental", last["instrumental"])
         media_id = f"song_{secrets.token_hex(6)}"
         folder = self._media_dir / turn.user.id / turn.session_id / media_id
         loop = asyncio.get_running_loop()
@@ -114,7 +119,8 @@ class Agent:
         def report(stage: str, fraction: float) -> None:
             loop.call_soon_threadsafe(updates.put_nowait, {"stage": stage, "percent": round(fraction * 100)})
 
-        job = loop.run_in_executor(self._executor, lambda: compose_song(lyrics, prompt, folder, seed=seed, progress=report))
+        job = loop.run_in_executor(self._executor, lambda: compose_song(
+            lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental, progress=report))
         last_progress = {"stage": "queued", "percent": 0}
         while not job.done() or not updates.empty():
             try:
@@ -125,39 +131,144 @@ class Agent:
             yield last_progress
         song = await job
         media = {"id": media_id, "kind": "song", "path": str(folder / "song.wav"), "folder": str(folder),
-                 "title": song.title, "duration": round(song.duration, 3), "genre": song.spec.genre,
+                 "title": song.title, "duration": round(song.duration, 3), "genre": song.spec.genre, "mood": song.spec.mood,
                  "key": str(song.spec.key), "bpm": song.spec.bpm, "voice": song.spec.voice,
                  "instrumental": song.spec.instrumental, "seed": song.spec.seed, "lyrics": lyrics, "prompt": prompt}
         turn.state["generated_media"].append(media)
-        turn.state["draft"] = song_draft(folder)
+        turn.state["draft"] = _carry_edits(turn.state["draft"], song_draft(folder))
         result.update({"status": "ok", "media_id": media_id, "duration": media["duration"],
                        "summary": f'Your song "{song.title}" is ready: {song.spec.genre}, {song.spec.key}, '
                                   f"{song.spec.bpm:g} bpm, {int(song.duration // 60)}:{int(song.duration % 60):02d}."})
 
     def _edit(self, turn: Turn, call: ToolCall) -> dict[str, Any]:
-        state = turn.state
-        texts = _text_track(state["draft"])
-        if call.name == "set_aspect":
-            aspect = call.args["aspect"]
-            frame = FRAMES[aspect]
-            state["canvas_config"] = {"aspect": aspect, "width": frame.width, "height": frame.height}
-            return {"status": "ok", "summary": f"The video is now {aspect} ({frame.width}x{frame.height})."}
-        if call.name == "set_title":
-            text = call.args["text"]
-            texts["sg"] = [s for s in texts["sg"] if s["role"] != "title"]
-            if not text:
-                return {"status": "ok", "summary": "The title is removed."}
-            texts["sg"].insert(0, {"st": 0, "d": min(TITLE_MS, _draft_length(state["draft"]) or TITLE_MS),
-                                   "role": "title", "text": text})
-            return {"status": "ok", "summary": f'The title is now "{text}".'}
-        visible = call.args["visible"]
-        texts["sg"] = [s for s in texts["sg"] if s["role"] != "lyrics"]
-        songs = [m for m in state["generated_media"] if m.get("kind") == "song" and not m.get("instrumental")]
-        if visible and songs:
-            folder = Path(songs[-1]["folder"])
-            texts["sg"].append({"st": 0, "d": _draft_length(state["draft"]), "role": "lyrics",
-                                "timing": str(folder / "timing.json")})
-        return {"status": "ok", "summary": "The lyrics are shown." if visible else "The lyrics are hidden."}
+        return EDITS[call.name](turn.state, call.args)
+
+
+def restyled_prompt(last: dict[str, Any], changes: dict[str, Any]) -> str:
+    """A description that reproduces the last song's style with the changes applied (numbers win in spec parsing)."""
+    from nemo_widgets.engine.genres import PRESETS
+
+    genre = changes.get("genre", last["genre"])
+    mood = changes.get("mood", last.get("mood", "neutral"))
+    bpm = changes.get("bpm") or round(last["bpm"] * changes.get("bpm_factor", 1.0))
+    key = changes.get("key", last["key"])
+    words = [f"{PRESETS[genre].aliases[0]} song", f"{bpm:g} bpm", f"in {key}"]
+    if mood != "neutral":
+        words.insert(0, mood)
+    return ", ".join(words)
+
+
+def _carry_edits(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A regenerated song keeps the timeline edits made around the previous one: background, BGM, title."""
+    old_background = next((s for t in old["t"] if t.get("tt") == 0 for s in t["sg"]), None)
+    if old_background and old_background.get("src"):
+        for track in new["t"]:
+            if track.get("tt") == 0:
+                track["sg"][0]["src"] = old_background["src"]
+    new["t"].extend(t for t in old["t"] if t.get("tt") == 1 and any(s["role"] == "bgm" for s in t["sg"]))
+    old_title = next((s for t in old["t"] if t.get("tt") == 7 for s in t["sg"] if s["role"] == "title"), None)
+    titles = [s for t in new["t"] if t.get("tt") == 7 for s in t["sg"] if s["role"] == "title"]
+    if old_title and titles:
+        titles[0]["text"] = old_title["text"]
+    return new
+
+
+def _latest_upload(state: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+    found = [u for u in state["video_infos"] if u.get("file_type") in kinds]
+    if not found:
+        raise ToolError(f"Upload a{'n' if kinds[0][0] in 'aeiou' else ''} {' or '.join(kinds)} first, then ask again.")
+    return found[-1]
+
+
+def _set_volume(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    segments = [s for t in state["draft"]["t"] if t.get("tt") == 1 for s in t["sg"] if s["role"] == args["role"]]
+    if not segments:
+        raise ToolError(f"There is no {args['role'].upper() if args['role'] == 'bgm' else 'song'} track to change yet.")
+    for segment in segments:
+        segment["vol"] = max(0, min(400, args["percent"])) / 100
+    name = "The BGM" if args["role"] == "bgm" else "The song"
+    return {"status": "ok", "summary": f"{name} is now at {args['percent']}%."}
+
+
+def _set_background(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    backgrounds = [s for t in state["draft"]["t"] if t.get("tt") == 0 for s in t["sg"]]
+    if not backgrounds:
+        raise ToolError("Make a song first, then choose its background.")
+    if not args["use_upload"]:
+        backgrounds[0].pop("src", None)
+        return {"status": "ok", "summary": "The background is the generated one again."}
+    upload = _latest_upload(state, ("video", "image"))
+    backgrounds[0]["src"] = upload["path"]
+    return {"status": "ok", "summary": f"{upload['filename']} is now the background."}
+
+
+def _add_bgm(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    upload = _latest_upload(state, ("audio",))
+    draft = state["draft"]
+    length = _draft_length(draft)
+    if not length:
+        raise ToolError("Make a song first, then add background music to it.")
+    draft["t"] = [t for t in draft["t"] if not (t.get("tt") == 1 and any(s["role"] == "bgm" for s in t["sg"]))]
+    draft["t"].append({"tt": 1, "n": "BGM", "sg": [{"st": 0, "d": min(length, int((upload["duration"] or 0) * 1000)) or length,
+                                                     "role": "bgm", "src": upload["path"], "vol": 0.35, "fade_out": 2000}]})
+    return {"status": "ok", "summary": f"{upload['filename']} plays as BGM at 35%."}
+
+
+def _set_fade(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    segments = [s for t in state["draft"]["t"] if t.get("tt") == 1 for s in t["sg"]]
+    if not segments:
+        raise ToolError("There is no audio to fade yet.")
+    ms = int(args["seconds"] * 1000)
+    for segment in segments:
+        segment["fade_in" if args["which"] == "in" else "fade_out"] = min(ms, segment["d"])
+    return {"status": "ok", "summary": f"The audio fades {args['which']} over {args['seconds']:g} s."}
+
+
+def _trim(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    draft = state["draft"]
+    ms = int(args["seconds"] * 1000)
+    if not 1000 <= ms < _draft_length(draft):
+        raise ToolError(f"The video is {_draft_length(draft) / 1000:.1f} s long: trim it to between 1 s and that.")
+    draft["d"] = ms
+    for track in draft["t"]:
+        track["sg"] = [dict(s, d=min(s["d"], ms - s["st"])) for s in track["sg"] if s["st"] < ms]
+    return {"status": "ok", "summary": f"The video now ends at {args['seconds']:g} s."}
+
+
+def _set_aspect(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    aspect = args["aspect"]
+    frame = FRAMES[aspect]
+    state["canvas_config"] = {"aspect": aspect, "width": frame.width, "height": frame.height}
+    return {"status": "ok", "summary": f"The video is now {aspect} ({frame.width}x{frame.height})."}
+
+
+def _set_title(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    texts = _text_track(state["draft"])
+    texts["sg"] = [s for s in texts["sg"] if s["role"] != "title"]
+    if not args["text"]:
+        return {"status": "ok", "summary": "The title is removed."}
+    texts["sg"].insert(0, {"st": 0, "d": min(TITLE_MS, _draft_length(state["draft"]) or TITLE_MS), "role": "title",
+                           "text": args["text"]})
+    return {"status": "ok", "summary": f'The title is now "{args["text"]}".'}
+
+
+def _set_lyrics_overlay(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    texts = _text_track(state["draft"])
+    texts["sg"] = [s for s in texts["sg"] if s["role"] != "lyrics"]
+    songs = [m for m in state["generated_media"] if m.get("kind") == "song" and not m.get("instrumental")]
+    if args["visible"] and songs:
+        texts["sg"].append({"st": 0, "d": _draft_length(state["draft"]), "role": "lyrics",
+                            "timing": str(Path(songs[-1]["folder"]) / "timing.json")})
+    return {"status": "ok", "summary": "The lyrics are shown." if args["visible"] else "The lyrics are hidden."}
+
+
+EDITS = {"set_aspect": _set_aspect, "set_title": _set_title, "set_lyrics_overlay": _set_lyrics_overlay,
+         "set_volume": _set_volume, "set_background": _set_background, "add_bgm": _add_bgm, "set_fade": _set_fade,
+         "trim": _trim}
+
+
+class ToolError(Exception):
+    """A tool that cannot run now; its message is the reply, and the turn goes on."""
 
 
 def _text_track(draft: dict[str, Any]) -> dict[str, Any]:

@@ -172,18 +172,18 @@ async def download_url(url: str, folder: Path, allow_private: bool) -> tuple[str
     path = folder / f"incoming_{secrets.token_hex(8)}"
     size = 0
     try:
-        async with httpx.AsyncClient(timeout=URL_TIMEOUT, follow_redirects=False) as client:
-            async with client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise ApiError(UNSUPPORTED_FILE, f"The link answered HTTP {response.status_code}.", 400)
-                if int(response.headers.get("content-length") or 0) > MAX_BYTES:
-                    raise too_large()
-                with path.open("wb") as out:
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > MAX_BYTES:
-                            raise too_large()
-                        out.write(chunk)
+        async with (httpx.AsyncClient(timeout=URL_TIMEOUT, follow_redirects=False) as client,
+                    client.stream("GET", url) as response):
+            if response.status_code != 200:
+                raise ApiError(UNSUPPORTED_FILE, f"The link answered HTTP {response.status_code}.", 400)
+            if int(response.headers.get("content-length") or 0) > MAX_BYTES:
+                raise too_large()
+            with path.open("wb") as out:
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_BYTES:
+                        raise too_large()
+                    out.write(chunk)
     except httpx.HTTPError as error:
         path.unlink(missing_ok=True)
         raise ApiError(UNSUPPORTED_FILE, f"The link could not be downloaded: {type(error).__name__}.", 400) from None

@@ -15,12 +15,12 @@ from nemo_widgets.engine.genres import DEFAULT_GENRE, PRESETS
 from nemo_widgets.engine.model import Key, Mode, SongSpec, VoiceName
 
 MOODS: dict[str, tuple[str, ...]] = {
-    "upbeat": ("upbeat", "happy", "cheerful", "bright", "fun", "joyful", "sunny", "summer", "feel-good", "bouncy", "playful"),
+    "upbeat": ("upbeat", "happy", "happier", "cheerful", "bright", "fun", "joyful", "sunny", "summer", "feel-good", "bouncy", "playful"),
     "energetic": ("energetic", "powerful", "intense", "driving", "anthem", "hype", "banger", "epic", "fast", "aggressive"),
-    "melancholic": ("sad", "melancholic", "melancholy", "heartbreak", "heartbroken", "lonely", "bittersweet", "nostalgic", "blue"),
-    "chill": ("chill", "relaxed", "calm", "mellow", "laid-back", "laid back", "dreamy", "lazy", "peaceful", "study"),
+    "melancholic": ("sad", "sadder", "melancholic", "melancholy", "heartbreak", "heartbroken", "lonely", "bittersweet", "nostalgic", "blue"),
+    "chill": ("chill", "relaxed", "calm", "calmer", "mellow", "laid-back", "laid back", "dreamy", "lazy", "peaceful", "study"),
     "romantic": ("romantic", "love", "tender", "sensual", "sweet", "intimate"),
-    "dark": ("dark", "moody", "brooding", "haunting", "ominous", "gritty"),
+    "dark": ("dark", "darker", "moody", "brooding", "haunting", "ominous", "gritty"),
     "hopeful": ("hopeful", "uplifting", "inspiring", "inspirational", "triumphant", "motivational"),
 }
 MOOD_MINOR = {"melancholic", "dark"}

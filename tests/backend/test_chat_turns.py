@@ -27,7 +27,7 @@ def _session(client):
 def _turn(client, session_id, text):
     body = {"app_name": "nemo_agent", "user_id": "me", "session_id": session_id, "new_message": {"parts": [{"text": text}]}}
     with connect_sse(client, "POST", "/run_sse", json=body, headers={"Accept": "text/event-stream"}) as source:
-        assert source.response.headers["content-type"].startswith("text/event-stream")
+        assert source.response.headers["content-type"].startswith("text/event-stream"), source.response.read()
         return [json.loads(sse.data) for sse in source.iter_sse()]
 
 
@@ -91,15 +91,57 @@ def test_unknown_requests_get_help(backend, song_session):
 
 def test_errors_before_the_stream_are_plain_json(backend):
     client, store = backend
+    token = client.post("/api/auth/anonymous-token", headers={"X-Client-Id": "broke-user"}).json()["data"]["token"]
+    headers = {"Authorization": f"Bearer {token}"}
     body = {"app_name": "nemo_agent", "user_id": "me", "session_id": "sess_missing", "new_message": {"parts": [{"text": "hi"}]}}
-    response = client.post("/run_sse", json=body)
+    response = client.post("/run_sse", json=body, headers=headers)
     assert response.status_code == 404 and response.json()["code"] == 1002
-    response = client.post("/run_sse", json={**body, "session_id": ""})
+    response = client.post("/run_sse", json={**body, "session_id": ""}, headers=headers)
     assert response.status_code == 400
-    session_id = _session(client)
-    user = store.user_for_token(client.headers["Authorization"].split()[1], now=0)
-    assert store.spend(user, client.get("/api/credits/balance/simple").json()["data"]["available"])
-    response = client.post("/run_sse", json={**body, "session_id": session_id,
-                                             "new_message": {"parts": [{"text": "pop song:\nline one here\nline two here"}]}})
+    session_id = client.post("/api/tasks/me/with-session/nemo_agent", json={}, headers=headers).json()["data"]["session_id"]
+    user = store.user_for_token(token, now=0)
+    assert store.spend(user, 100)
+    response = client.post("/run_sse", headers=headers, json={
+        **body, "session_id": session_id, "new_message": {"parts": [{"text": "pop song:\nline one here\nline two here"}]}})
     assert response.status_code == 402 and response.json()["code"] == 2001
     assert response.json()["data"]["bind_id"] == user.id
+
+
+def test_style_changes_remake_the_song_for_less(backend, song_session):
+    client, _ = backend
+    session_id, _ = song_session
+    before_state = _state(client, session_id)
+    first = before_state["generated_media"][-1]
+    before = client.get("/api/credits/balance/simple").json()["data"]["available"]
+    events = _turn(client, session_id, "make it slower and in A minor")
+    assert "is ready" in _parts(events, "text")[-1]
+    song = _state(client, session_id)["generated_media"][-1]
+    assert song["key"] == "A minor" and song["bpm"] == round(first["bpm"] * 0.88)
+    assert song["seed"] == first["seed"] and song["lyrics"] == first["lyrics"]
+    assert client.get("/api/credits/balance/simple").json()["data"]["available"] == before - prices.NEW_VERSION
+
+
+def test_uploads_become_background_and_bgm_then_volume_fade_and_trim(backend, song_session, tmp_path):
+    import subprocess
+
+    from nemo_widgets.render.ffmpeg import ffmpeg_exe
+
+    client, _ = backend
+    session_id, _ = song_session
+    events = _turn(client, session_id, "use the uploaded video as background")
+    assert "Upload a video or image first" in _parts(events, "text")[-1]
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=24:d=1", "-pix_fmt", "yuv420p",
+                    str(tmp_path / "clip.mp4")], check=True)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=3", str(tmp_path / "beat.mp3")], check=True)
+    files = [("files", ("clip.mp4", (tmp_path / "clip.mp4").read_bytes())), ("files", ("beat.mp3", (tmp_path / "beat.mp3").read_bytes()))]
+    assert client.post(f"/api/upload-video/nemo_agent/me/{session_id}", files=files).json()["code"] == 0
+    for message in ("use the uploaded video as background", "use my beat as BGM", "BGM to 20%",
+                    "fade out the last 3 seconds", "trim it to 15 seconds"):
+        events = _turn(client, session_id, message)
+        assert [r["response"]["status"] for r in _parts(events, "functionResponse")] == ["ok"], message
+    draft = _state(client, session_id)["draft"]
+    segments = {s["role"]: s for t in draft["t"] for s in t["sg"]}
+    assert segments["background"]["src"].endswith(".mp4")
+    assert segments["bgm"]["src"].endswith(".mp3") and segments["bgm"]["vol"] == 0.2
+    assert segments["song"]["fade_out"] == 3000 and draft["d"] == 15000
+    assert all(s["st"] + s["d"] <= 15000 for t in draft["t"] for s in t["sg"])
