@@ -9,6 +9,7 @@ missing=()
 if [ "$(uname -s)" = Linux ]; then
   [ -f /usr/include/portaudio.h ] || missing+=(portaudio19-dev)
   command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)  # the protocol tests speak to the server with real curl
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
