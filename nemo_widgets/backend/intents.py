@@ -38,8 +38,10 @@ class ToolCall:
 
 def split_lyrics(message: str) -> tuple[str, str]:
     """(instruction, lyrics). The instruction is the first line up to a colon; the lyrics are what follows,
-    when that is two lines or more."""
+    when that is two lines or more, or any lines after a first line that ends with a colon."""
     head, _, tail = message.replace("\r\n", "\n").strip().partition("\n")
+    if head.rstrip().endswith(":") and tail.strip():
+        return head.rstrip()[:-1].strip(), tail.strip()
     instruction, colon, rest = head.partition(":")
     lyrics = (rest.strip() + "\n" + tail if colon and rest.strip() else tail).strip()
     if len([ln for ln in lyrics.split("\n") if ln.strip()]) >= 2:
@@ -51,13 +53,13 @@ def understand(message: str, has_song: bool) -> list[ToolCall]:
     """The tool calls for one message; an empty list means the agent should explain what it can do."""
     instruction, lyrics = split_lyrics(message)
     words = " " + instruction.lower() + " "
-    if lyrics:
-        return [ToolCall("generate_song", {"lyrics": lyrics, "prompt": instruction})]
     calls: list[ToolCall] = []
     title = re.search(r"(?:^|add|set|change|make)\s*(?:the\s+)?title(?:\s+to)?\s*[:\s]\s*[\"“']?(.+?)[\"”']?\s*$",
                       instruction, re.IGNORECASE)
     request = instruction[: title.start()] if title else re.sub(r"[\"“][^\"”]*[\"”]", " ", instruction)
-    if has_song:
+    if lyrics:
+        calls.append(ToolCall("generate_song", {"lyrics": lyrics, "prompt": request.strip(" ,;")}))
+    if has_song and not lyrics:
         changes = style_changes(request)
         new_seed = any(w in words for w in REGENERATE_WORDS)
         if changes or new_seed:
@@ -109,7 +111,7 @@ def style_changes(instruction: str) -> dict[str, Any]:
 def track_edits(words: str) -> list[ToolCall]:
     """Edits of the timeline's tracks: volumes, an uploaded background or BGM, fades, trimming."""
     calls = []
-    for m in re.finditer(r"\b(bgm|background music|music|song|vocals?|voice)\s+(?:volume\s+)?(?:to|at|down to|up to)\s+"
+    for m in re.finditer(r"\b(bgm|background music|music|song|vocals?|voice)\s+(?:volume\s+)?(?:(?:to|at|down to|up to)\s+)?"
                          r"(\d{1,3})\s*%", words):
         role = "bgm" if m[1] in ("bgm", "background music", "music") else "song"
         calls.append(ToolCall("set_volume", {"role": role, "percent": int(m[2])}))

@@ -25,6 +25,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="let URL uploads reach private, loopback and link-local addresses (off by default)")
     parser.add_argument("--static-token", action="append", default=[], metavar="TOKEN",
                         help="a fixed token for a team member (repeatable; also NEMO_STATIC_TOKENS, comma-separated)")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started this one exits (used by notebooks)")
     parser.set_defaults(run=run)
 
 
@@ -50,11 +52,14 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError:
         raise CommandError(f"Cannot listen on {args.host}:{args.port}: is the port already in use?") from None
     print(f"Serving the Nemo protocol on {server.base_url} (data in {data_dir})", flush=True)
+    parent = os.getppid()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         while not stopping.is_set() and server.thread.is_alive():
             stopping.wait(0.5)
+            if args.exit_with_parent and os.getppid() != parent:
+                break
     except KeyboardInterrupt:
         pass
     server.stop()

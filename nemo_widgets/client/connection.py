@@ -1,0 +1,37 @@
+"""Choosing the backend: the cloud or a configured URL when given, else the embedded one on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nemo_widgets.client.api import NemoClient, Notify
+from nemo_widgets.client.config import CLOUD_BASE, Identity, Settings
+from nemo_widgets.client.embedded import embedded_backend
+
+_announced: set[str] = set()
+
+
+async def open_client(settings: Settings | None = None, *, notify: Notify | None = None,
+                      announce: Notify = print) -> NemoClient:
+    """A client for the configured backend; which one is used is announced once per process."""
+    settings = settings or Settings.from_env()
+    if settings.embedded:
+        backend = await asyncio.to_thread(embedded_backend)
+        base_url, token_key, kind = backend.base_url, f"embedded:{backend.data_dir}", "embedded"
+        label = f"the embedded backend at {base_url} (songs are made on this machine, data in {backend.data_dir})"
+    else:
+        assert settings.base_url is not None
+        base_url, token_key = settings.base_url, settings.base_url
+        kind = "cloud" if base_url == CLOUD_BASE else "server"
+        label = "the Nemo cloud" if base_url == CLOUD_BASE else f"the backend at {base_url}"
+    if label not in _announced:
+        _announced.add(label)
+        announce(f"nemo_widgets: using {label}.")
+    return NemoClient(base_url, Identity(settings.folder), token=settings.token, token_key=token_key, notify=notify,
+                      kind=kind)
+
+
+def describe_backend(client: NemoClient) -> str:
+    """One line for `%nemo backend` and status displays."""
+    who = "anonymous token" if client.anonymous else "NEMO_TOKEN"
+    return f"{client.kind} backend {client.base_url} ({who}, session {client.session_id or 'not started'})"

@@ -1,0 +1,119 @@
+"""`Session`: the blocking facade for scripts and notebook cells.
+
+Its coroutines run on one background event-loop thread shared by the process, so a call
+blocks only its caller and works the same inside Jupyter's running loop, with no
+nest-asyncio patching of the kernel's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from nemo_widgets.client.connection import describe_backend
+from nemo_widgets.controller.batch import BatchItem, run_batch
+from nemo_widgets.controller.console import ConsoleUpdates
+from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, ExportResult, Reply, TurnResult, Update
+from nemo_widgets.controller.tables import credits_frame
+
+T = TypeVar("T")
+_loop: asyncio.AbstractEventLoop | None = None
+_lock = threading.Lock()
+
+
+def background_loop() -> asyncio.AbstractEventLoop:
+    """The process's background event loop, started on first use."""
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="nemo-loop", daemon=True).start()
+            _loop = loop
+        return _loop
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on the background loop and wait; Ctrl-C (or a kernel interrupt) cancels the work."""
+    future = asyncio.run_coroutine_threadsafe(coroutine, background_loop())
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        future.cancel()
+        raise
+
+
+class Session:
+    """A song session with plain method calls: `Session().generate(lyrics, "lo-fi")`, then `.export("song.mp4")`."""
+
+    def __init__(self, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
+                 on_update: Callable[[Update], None] | None = None) -> None:
+        self.updates = on_update or ConsoleUpdates()
+        self._session = run(AsyncSession.open(base_url=base_url, token=token, session_id=session_id,
+                                              on_update=self.updates))
+
+    @property
+    def async_session(self) -> AsyncSession:
+        return self._session
+
+    @property
+    def session_id(self) -> str | None:
+        return self._session.session_id
+
+    def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
+                 aspect: str | None = None, seed: int | None = None, title: str | None = None) -> TurnResult:
+        return run(self._session.generate(lyrics, prompt, voice=voice, aspect=aspect, seed=seed, title=title))
+
+    def chat(self, message: str) -> TurnResult:
+        return run(self._session.chat(message))
+
+    def say(self, text: str, files: Sequence[Path | str] = ()) -> Reply:
+        return run(self._session.say(text, files))
+
+    def export(self, path: Path | str | None = None, *, quality: str = "high") -> ExportResult:
+        return run(self._session.export(path, quality=quality))
+
+    def resume(self) -> list[ExportResult]:
+        return run(self._session.resume())
+
+    def upload(self, items: Sequence[Path | str]) -> pd.DataFrame:
+        return run(self._session.upload(items))
+
+    def batch(self, items: Sequence[BatchItem | tuple[str | Path, str]], out_dir: Path | str) -> pd.DataFrame:
+        return run(run_batch(self._session, items, out_dir))
+
+    def credits(self) -> pd.DataFrame:
+        return credits_frame(run(self._session.credits()))
+
+    def refresh(self) -> dict[str, Any]:
+        return run(self._session.refresh())
+
+    @property
+    def tracks(self) -> pd.DataFrame:
+        return self._session.tracks
+
+    @property
+    def media(self) -> pd.DataFrame:
+        return self._session.media
+
+    @property
+    def uploads(self) -> pd.DataFrame:
+        return self._session.uploads
+
+    @property
+    def timeline(self) -> str:
+        return self._session.timeline
+
+    @property
+    def backend(self) -> str:
+        return describe_backend(self._session.client)
+
+    def close(self) -> None:
+        run(self._session.close())
+
+    def __repr__(self) -> str:
+        return f"<Session {self.backend}>"

@@ -1,0 +1,310 @@
+"""`AsyncSession`: a user's song session. Words become the right protocol calls; the stream becomes updates.
+
+The widget, the magics and the blocking `Session` all drive this one class. Every visible
+change is reported through `on_update` as an `Update` (status line, progress, replies,
+timeline summaries, notices), so front ends only render them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nemo_widgets.client.api import Credits, NemoClient, RenderStatus
+from nemo_widgets.client.config import Settings
+from nemo_widgets.client.connection import open_client
+from nemo_widgets.client.errors import NemoError, RenderFailed, TurnFailed
+from nemo_widgets.client.events import Heartbeat, Progress, StateDelta, StreamError, Text, ToolCall
+from nemo_widgets.controller.render_log import RenderLog
+from nemo_widgets.controller.routing import Action, route
+from nemo_widgets.controller.tables import credits_frame, media_frame, tracks_frame, uploads_frame
+from nemo_widgets.controller.timeline import describe_changes, summarize
+from nemo_widgets.controller.translate import translate
+
+DEFAULT_PROMPT = "an upbeat pop song with vocals"
+STILL_WORKING = "Still working..."
+CLOUD_POLL = 30.0
+LOCAL_POLL = 0.5
+TOOL_NAMES = {"generate_song": "Making the song", "set_aspect": "Changing the aspect ratio", "set_title": "Setting the title",
+              "set_lyrics_overlay": "Updating the lyrics overlay", "set_volume": "Setting the volume",
+              "set_background": "Changing the background", "add_bgm": "Adding background music",
+              "set_fade": "Adding a fade", "trim": "Trimming"}
+
+
+@dataclass(frozen=True)
+class Update:
+    """One thing to show. `kind`: status, progress, partial, reply, summary, notice or error."""
+
+    kind: str
+    text: str = ""
+    stage: str = ""
+    percent: float | None = None
+
+
+@dataclass
+class TurnResult:
+    message: str
+    replies: list[str]
+    summary: str | None
+    draft: dict[str, Any]
+    tools: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.replies) if self.replies else (self.summary or "")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    render_id: str
+    duration: float | None
+    size: int | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What `say` did: the routed action, the text to show and, for table actions, a DataFrame."""
+
+    action: Action
+    text: str
+    table: pd.DataFrame | None = None
+    turn: TurnResult | None = None
+    export: ExportResult | None = None
+
+
+class AsyncSession:
+    still_working_every = 120.0
+
+    def __init__(self, client: NemoClient, *, on_update: Callable[[Update], None] | None = None,
+                 render_log: RenderLog | None = None, poll_interval: float | None = None) -> None:
+        self.client = client
+        self.on_update = on_update
+        self.state: dict[str, Any] = {}
+        self.render_log = render_log or RenderLog(client.identity.folder / "renders.json", client.base_url
+                                                  if client.kind != "embedded" else "embedded")
+        self.poll_interval = poll_interval if poll_interval is not None else (
+            CLOUD_POLL if client.kind == "cloud" else LOCAL_POLL)
+        self._export_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
+                   on_update: Callable[[Update], None] | None = None) -> AsyncSession:
+        """Connect (the embedded backend unless a URL or token is configured) and start or reuse a session."""
+        emit = on_update or (lambda update: None)
+        emit(Update("status", "Connecting..."))
+        holder: list[AsyncSession] = []
+        client = await open_client(Settings.from_env(base_url, token),
+                                   notify=lambda text: holder[0]._emit(Update("notice", text)) if holder else None)
+        session = cls(client, on_update=on_update)
+        holder.append(session)
+        if session_id:
+            client.use_session(session_id)
+        await session.refresh()
+        emit(Update("status", "Ready."))
+        return session
+
+    @property
+    def session_id(self) -> str | None:
+        return self.client.session_id
+
+    def _emit(self, update: Update) -> None:
+        if self.on_update is not None:
+            self.on_update(update)
+
+    # making and editing ------------------------------------------------------------------------------------
+
+    async def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
+                       aspect: str | None = None, seed: int | None = None, title: str | None = None) -> TurnResult:
+        """Make a song from `lyrics` styled by `prompt`; the options become words the agent understands."""
+        lines = [line for line in lyrics.replace("\r\n", "\n").split("\n") if line.strip()]
+        if not lines:
+            raise ValueError("There are no lyrics: type or paste at least one line.")
+        if voice not in (None, "female", "male"):
+            raise ValueError(f"Unknown voice {voice!r}: use female or male.")
+        if aspect not in (None, "16:9", "9:16", "1:1"):
+            raise ValueError(f"Unknown aspect ratio {aspect!r}: use 16:9, 9:16 or 1:1.")
+        words = [(prompt or DEFAULT_PROMPT).strip().rstrip(".:")]
+        if voice:
+            words.append(f"{voice} vocals")
+        if seed is not None:
+            words.append(f"seed {int(seed)}")
+        if aspect:
+            words.append(f"aspect {aspect}")
+        if title:
+            words.append(f"add the title {title.strip()}")
+        return await self.chat(", ".join(words) + ":\n" + "\n".join(lines))
+
+    async def chat(self, message: str) -> TurnResult:
+        """One chat turn: stream it into updates, then read the state; a turn without text gets a timeline summary."""
+        if not message.strip():
+            raise ValueError("The message is empty: say what to make or change.")
+        before = self.state.get("draft") if self.state else (await self.refresh()).get("draft")
+        replies: list[str] = []
+        partial: list[str] = []
+        tools: list[str] = []
+        last_visible = time.monotonic()
+        last_progress: tuple[str, float] | None = None
+        self._emit(Update("status", "Sending..."))
+        async for event in self.client.run_turn(message):
+            now = time.monotonic()
+            if isinstance(event, Text) and event.partial:
+                partial.append(event.text)
+                self._emit(Update("partial", translate("".join(partial))))
+                last_visible = now
+            elif isinstance(event, Text):
+                partial.clear()
+                replies.append(translate(event.text))
+                self._emit(Update("reply", replies[-1]))
+                last_visible = now
+            elif isinstance(event, ToolCall):
+                tools.append(event.name)
+                self._emit(Update("status", TOOL_NAMES.get(event.name, event.name.replace("_", " ").capitalize()) + "..."))
+            elif isinstance(event, Progress):
+                if last_progress != (event.stage, event.percent):
+                    last_progress = (event.stage, event.percent)
+                    self._emit(Update("progress", event.stage.capitalize(), event.stage, event.percent))
+                    last_visible = now
+            elif isinstance(event, StateDelta) and isinstance(event.delta.get("draft"), dict):
+                self.state["draft"] = event.delta["draft"]
+            elif isinstance(event, StreamError):
+                self._emit(Update("error", event.message))
+                raise TurnFailed(event.message or f"The backend stopped with {event.kind}.")
+            if isinstance(event, Heartbeat) and now - last_visible >= self.still_working_every:
+                self._emit(Update("status", STILL_WORKING))
+                last_visible = now
+        if partial and not replies:
+            replies.append(translate("".join(partial)))
+            self._emit(Update("reply", replies[-1]))
+        state = await self.refresh()
+        summary = None
+        if not replies:
+            summary = describe_changes(before, state.get("draft"))
+            self._emit(Update("summary", summary))
+        self._emit(Update("status", "Done."))
+        return TurnResult(message, replies, summary, state.get("draft") or {}, tools)
+
+    async def say(self, text: str, files: Sequence[Path | str] = ()) -> Reply:
+        """Route the user's words as the protocol's table says: export, credits, status, upload or a chat turn."""
+        action = route(text, has_files=bool(files))
+        if action is Action.EXPORT:
+            result = await self.export()
+            return Reply(action, f"Exported to {result.path}", export=result)
+        if action is Action.CREDITS:
+            credits = await self.credits()
+            return Reply(action, f"Credits: {credits.available:g} available.", table=credits_frame(credits))
+        if action is Action.STATE:
+            await self.refresh()
+            return Reply(action, summarize(self.state.get("draft")), table=self.tracks)
+        if action is Action.UPLOAD:
+            if not files:
+                return Reply(action, "Choose files to upload (mp4, mov, mp3, wav, jpg, png, ... up to 200 MB each).")
+            table = await self.upload(files)
+            return Reply(action, f"Uploaded {len(table)} file(s).", table=table)
+        turn = await self.chat(text)
+        return Reply(action, turn.text, turn=turn)
+
+    # state -------------------------------------------------------------------------------------------------
+
+    async def refresh(self) -> dict[str, Any]:
+        self.state = await self.client.state()
+        return self.state
+
+    @property
+    def tracks(self) -> pd.DataFrame:
+        return tracks_frame(self.state.get("draft"))
+
+    @property
+    def media(self) -> pd.DataFrame:
+        return media_frame(self.state)
+
+    @property
+    def uploads(self) -> pd.DataFrame:
+        return uploads_frame(self.state)
+
+    @property
+    def timeline(self) -> str:
+        return summarize(self.state.get("draft"))
+
+    async def credits(self) -> Credits:
+        return await self.client.credits()
+
+    async def upload(self, items: Sequence[Path | str]) -> pd.DataFrame:
+        """Upload local files and/or http(s) links; returns the session's uploads."""
+        urls = [str(i) for i in items if str(i).startswith(("http://", "https://"))]
+        paths = [Path(i) for i in items if not str(i).startswith(("http://", "https://"))]
+        if paths:
+            def sent(done: int, total: int) -> None:
+                self._emit(Update("progress", "Uploading", "uploading", round(100 * done / max(total, 1))))
+
+            await self.client.upload_files(paths, progress=sent)
+        if urls:
+            self._emit(Update("status", "Fetching the links..."))
+            await self.client.upload_urls(urls)
+        await self.refresh()
+        return self.uploads
+
+    # export ------------------------------------------------------------------------------------------------
+
+    async def export(self, path: Path | str | None = None, *, quality: str = "high") -> ExportResult:
+        """Render the current draft to an MP4 at `path` (default: ./nemo_exports/<render id>.mp4)."""
+        async with self._export_lock:
+            state = await self.refresh()
+            draft = state.get("draft") or {}
+            if not any(track.get("sg") for track in draft.get("t") or []):
+                raise NemoError("There is nothing to export yet: make a song first.")
+            self._emit(Update("progress", "Starting the export", "exporting", 0))
+            output = {"format": "mp4", "quality": quality}
+            aspect = (state.get("canvas_config") or {}).get("aspect")
+            if aspect:
+                output["aspect"] = aspect
+            status = await self.client.create_render(draft, output)
+            target = Path(path) if path else Path("nemo_exports") / f"{status.id}.mp4"
+            self.render_log.add(status.id, self.client.session_id or "", target.resolve())
+            return await self._finish(status, target.resolve())
+
+    async def _finish(self, status: RenderStatus, target: Path) -> ExportResult:
+        try:
+            while not status.finished:
+                where = f" (number {status.queue_position} in the queue)" if status.queue_position else ""
+                self._emit(Update("progress", f"Exporting{where}", "exporting", round(status.progress * 100)))
+                await asyncio.sleep(self.poll_interval)
+                status = await self.client.render_status(status.id)
+            if status.status != "completed":
+                raise RenderFailed(f"The export failed: {status.error or status.status}.")
+
+            def received(done: int, total: int) -> None:
+                self._emit(Update("progress", "Downloading", "downloading", round(100 * done / max(total, 1))))
+
+            path = await self.client.download(status, target, progress=received)
+        except RenderFailed:
+            self.render_log.remove(status.id)
+            raise
+        self.render_log.remove(status.id)
+        self._emit(Update("status", f"Exported {path.name}."))
+        return ExportResult(path, status.id, status.duration, status.size)
+
+    async def resume(self) -> list[ExportResult]:
+        """Finish exports started before a kernel restart: poll each remembered render and download it."""
+        results = []
+        for pending in self.render_log.pending(self.client.session_id):
+            try:
+                status = await self.client.render_status(pending.render_id)
+            except NemoError as error:
+                self._emit(Update("notice", f"Render {pending.render_id} cannot be resumed: {error}"))
+                self.render_log.remove(pending.render_id)
+                continue
+            try:
+                results.append(await self._finish(status, Path(pending.target)))
+            except RenderFailed as error:
+                self._emit(Update("notice", str(error)))
+        return results
+
+    async def close(self) -> None:
+        await self.client.aclose()

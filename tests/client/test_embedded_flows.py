@@ -1,0 +1,176 @@
+"""Real flows against the embedded backend over HTTP: tokens, songs, state as DataFrames, uploads, export, resume."""
+
+import asyncio
+import os
+import stat
+
+import av
+import pytest
+
+from nemo_widgets.client.config import Identity, Settings
+from nemo_widgets.client.connection import open_client
+from nemo_widgets.client.embedded import stop_embedded_backend
+from nemo_widgets.client.errors import SessionNotFound, UnsupportedFile
+from nemo_widgets.controller.routing import Action
+from nemo_widgets.controller.session import AsyncSession
+from tests.client.conftest import client_for
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_anonymous_token_is_cached_privately_and_reused(backend, identity):
+    async def go():
+        async with client_for(backend, identity) as first:
+            await first.credits()
+        async with client_for(backend, identity) as second:  # the backend allows one token per client id a week
+            return await second.credits()
+
+    assert run(go()).available == 100
+    for name in ("tokens.json", "client_id"):
+        assert stat.S_IMODE(os.stat(identity.folder / name).st_mode) == 0o600
+
+
+def test_a_session_the_backend_does_not_know_is_replaced(backend, identity):
+    async def go():
+        async with client_for(backend, identity) as client:
+            client.use_session("sess_does_not_exist")
+            await client.state()
+            return client.session_id
+
+    assert run(go()) != "sess_does_not_exist"
+
+
+def test_session_bound_1002_is_not_retried_twice(backend, identity, monkeypatch):
+    async def go():
+        async with client_for(backend, identity) as client:
+            async def gone(language="en"):
+                client.session_id = "sess_gone_again"
+                return client.session_id
+
+            monkeypatch.setattr(client, "new_session", gone)
+            client.use_session("sess_gone")
+            await client.state()
+
+    with pytest.raises(SessionNotFound):
+        run(go())
+
+
+@pytest.mark.slow
+def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_path):
+    updates = []
+
+    async def go():
+        session = AsyncSession(client_for(backend, identity), on_update=updates.append, poll_interval=0.2)
+        try:
+            turn = await session.generate(short_lyrics, "an upbeat pop song", voice="female", seed=1, aspect="9:16",
+                                          title="Summer Test")
+            credits = await session.say("credits")
+            status = await session.say("show tracks")
+            refined = await session.say("make it slower")
+            exported = await session.say("export")
+            return session, turn, credits, status, refined, exported
+        finally:
+            await session.close()
+
+    session, turn, credits, status, refined, exported = run(go())
+    assert turn.tools == ["generate_song", "set_aspect", "set_title"]
+    assert "ready" in turn.text
+    progress = [u for u in updates if u.kind == "progress" and u.stage == "singing"]
+    assert progress and 0 < progress[0].percent <= 100
+    assert credits.action is Action.CREDITS and credits.table.loc[0, "available"] == 100 - 20
+    assert status.action is Action.STATE and status.text.startswith("Timeline (4 tracks)")
+    tracks = session.tracks
+    assert list(tracks["type"]) == ["video", "audio", "text", "text"]
+    assert tracks.loc[tracks["name"] == "Title", "text"].item() == "Summer Test"
+    assert tracks["end_s"].max() == pytest.approx(session.media["duration_s"].iloc[-1], abs=0.6)
+    assert refined.turn.tools == ["generate_song"]
+    media = session.media
+    assert len(media) == 2 and media["bpm"].iloc[1] < media["bpm"].iloc[0]
+    with av.open(str(exported.export.path)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (1080, 1920)
+        assert float(container.duration / 1e6) == pytest.approx(media["duration_s"].iloc[1], abs=0.2)
+    assert not (identity.folder / "renders.json").read_text().count("render_")
+
+
+def test_uploads_are_checked_and_listed(backend, identity, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    tone = tmp_path / "tone.wav"
+    sf.write(tone, 0.2 * np.sin(np.linspace(0, 2000, 44100)), 44100)
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("not a video")
+    seen = []
+
+    async def go():
+        session = AsyncSession(client_for(backend, identity), on_update=seen.append)
+        try:
+            table = await session.upload([tone])
+            with pytest.raises(UnsupportedFile, match="Supported formats"):
+                await session.upload([fake])
+            return table, session.uploads
+        finally:
+            await session.close()
+
+    table, after = run(go())
+    assert list(table["file_type"]) == ["audio"] and table.loc[0, "duration_s"] == pytest.approx(1.0, abs=0.05)
+    assert len(after) == 1
+    assert [u.percent for u in seen if u.stage == "uploading"][-1] == 100
+
+
+@pytest.mark.slow
+def test_resume_finishes_an_export_orphaned_by_a_restart(backend, identity, short_lyrics, tmp_path):
+    async def start():
+        session = AsyncSession(client_for(backend, identity))
+        try:
+            await session.generate(short_lyrics, "lo-fi, instrumental", seed=2)
+            state = await session.refresh()
+            status = await session.client.create_render(state["draft"], {"quality": "draft"})
+            session.render_log.add(status.id, session.session_id, tmp_path / "resumed.mp4")
+            return session.session_id
+        finally:
+            await session.close()  # the kernel dies here: nobody polls this render
+
+    async def after_restart(session_id):
+        session = AsyncSession(client_for(backend, identity), poll_interval=0.2)
+        session.client.use_session(session_id)
+        try:
+            return await session.resume()
+        finally:
+            await session.close()
+
+    session_id = run(start())
+    results = run(after_restart(session_id))
+    assert [r.path for r in results] == [tmp_path / "resumed.mp4"]
+    assert (tmp_path / "resumed.mp4").stat().st_size > 10_000
+    assert run(after_restart(session_id)) == []
+
+
+def test_without_configuration_the_embedded_backend_starts_once_as_a_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEMO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    monkeypatch.delenv("NEMO_API_BASE", raising=False)
+    stop_embedded_backend()
+    said = []
+
+    async def go():
+        settings = Settings(None, None, tmp_path / "config")
+        first = await open_client(settings, announce=said.append)
+        second = await open_client(settings, announce=said.append)
+        try:
+            return first.base_url, second.base_url, first.kind, (await first.credits()).available
+        finally:
+            await first.aclose()
+            await second.aclose()
+
+    try:
+        one, two, kind, available = run(go())
+    finally:
+        stop_embedded_backend()
+    assert one == two and one.startswith("http://127.0.0.1:") and kind == "embedded"
+    assert len([s for s in said if "embedded backend" in s]) <= 1
+    assert available == 100
+    assert Identity(tmp_path / "config").cached_token(f"embedded:{tmp_path / 'data'}") is not None
