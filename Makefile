@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

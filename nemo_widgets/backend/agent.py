@@ -49,6 +49,7 @@ class Agent:
         self._store = store
         self._media_dir = media_dir
         self._executor = executor
+        self._waiting: list[str] = []  # invocations whose song has not started yet, oldest first
 
     def prepare(self, user: User, session_id: str, message: str) -> Turn:
         state = self._store.session_state(user, session_id)
@@ -119,15 +120,27 @@ class Agent:
         def report(stage: str, fraction: float) -> None:
             loop.call_soon_threadsafe(updates.put_nowait, {"stage": stage, "percent": round(fraction * 100)})
 
-        job = loop.run_in_executor(self._executor, lambda: compose_song(
-            lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental, progress=report))
-        last_progress = {"stage": "queued", "percent": 0}
+        def make() -> Any:
+            self._waiting.remove(turn.invocation_id)
+            return compose_song(lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental,
+                                progress=report)
+
+        self._waiting.append(turn.invocation_id)
+        job = loop.run_in_executor(self._executor, make)
+        await asyncio.sleep(0)
+        last_progress: dict[str, Any] = {"stage": "queued", "percent": 0}
+        if turn.invocation_id in self._waiting:
+            last_progress["queue_position"] = self._waiting.index(turn.invocation_id) + 1
+            yield last_progress
         while not job.done() or not updates.empty():
             try:
                 last_progress = await asyncio.wait_for(updates.get(), timeout=HEARTBEAT if not job.done() else 0.01)
             except TimeoutError:
                 if job.done():
                     break
+                if turn.invocation_id in self._waiting:
+                    last_progress = {"stage": "queued", "percent": 0,
+                                     "queue_position": self._waiting.index(turn.invocation_id) + 1}
             yield last_progress
         song = await job
         media = {"id": media_id, "kind": "song", "path": str(folder / "song.wav"), "folder": str(folder),

@@ -57,7 +57,7 @@ def understand(message: str, has_song: bool) -> list[ToolCall]:
     title = re.search(r"(?:^|add|set|change|make)\s*(?:the\s+)?title(?:\s+to)?\s*[:\s]\s*[\"“']?(.+?)[\"”']?\s*$",
                       instruction, re.IGNORECASE)
     request = instruction[: title.start()] if title else re.sub(r"[\"“][^\"”]*[\"”]", " ", instruction)
-    if lyrics:
+    if lyrics or (not has_song and re.search(r"\binstrumental\b", words)):
         calls.append(ToolCall("generate_song", {"lyrics": lyrics, "prompt": request.strip(" ,;")}))
     if has_song and not lyrics:
         changes = style_changes(request)

@@ -1,4 +1,4 @@
-"""A tqdm bar on stderr fed by the engine's (stage, fraction) progress callback."""
+"""A tqdm bar on stderr fed by (stage, fraction) progress: each stage runs from 0 to 100 %."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, float], None]]
 
     def update(stage: str, fraction: float) -> None:
         bar.set_description_str(stage)
-        bar.update(max(0, round(fraction * 100) - bar.n))
+        bar.n = max(0, min(100, round(fraction * 100)))
+        bar.refresh()
 
     try:
         yield update

@@ -39,6 +39,7 @@ class ToolResult:
 class Progress:
     stage: str
     percent: float
+    queue_position: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def _adk(payload: dict[str, Any]) -> list[Event]:
     delta = _dict((payload.get("actions") or {}).get("stateDelta") or (payload.get("actions") or {}).get("state_delta"))
     progress = delta.pop("progress", None)
     if isinstance(progress, dict):
-        events.append(Progress(str(progress.get("stage", "")), float(progress.get("percent", 0) or 0)))
+        position = progress.get("queue_position")
+        events.append(Progress(str(progress.get("stage", "")), float(progress.get("percent", 0) or 0),
+                               int(position) if isinstance(position, int | float) else None))
     if delta:
         events.append(StateDelta(delta))
     if payload.get("turnComplete"):

@@ -65,8 +65,10 @@ class Session:
         return self._session.session_id
 
     def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
-                 aspect: str | None = None, seed: int | None = None, title: str | None = None) -> TurnResult:
-        return run(self._session.generate(lyrics, prompt, voice=voice, aspect=aspect, seed=seed, title=title))
+                 aspect: str | None = None, seed: int | None = None, title: str | None = None,
+                 instrumental: bool = False) -> TurnResult:
+        return run(self._session.generate(lyrics, prompt, voice=voice, aspect=aspect, seed=seed, title=title,
+                                          instrumental=instrumental))
 
     def chat(self, message: str) -> TurnResult:
         return run(self._session.chat(message))

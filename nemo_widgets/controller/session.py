@@ -8,6 +8,7 @@ timeline summaries, notices), so front ends only render them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,17 +122,20 @@ class AsyncSession:
     # making and editing ------------------------------------------------------------------------------------
 
     async def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
-                       aspect: str | None = None, seed: int | None = None, title: str | None = None) -> TurnResult:
+                       aspect: str | None = None, seed: int | None = None, title: str | None = None,
+                       instrumental: bool = False) -> TurnResult:
         """Make a song from `lyrics` styled by `prompt`; the options become words the agent understands."""
         lines = [line for line in lyrics.replace("\r\n", "\n").split("\n") if line.strip()]
-        if not lines:
+        if not lines and not instrumental:
             raise ValueError("There are no lyrics: type or paste at least one line.")
         if voice not in (None, "female", "male"):
             raise ValueError(f"Unknown voice {voice!r}: use female or male.")
         if aspect not in (None, "16:9", "9:16", "1:1"):
             raise ValueError(f"Unknown aspect ratio {aspect!r}: use 16:9, 9:16 or 1:1.")
         words = [(prompt or DEFAULT_PROMPT).strip().rstrip(".:")]
-        if voice:
+        if instrumental:
+            words.append("instrumental")
+        elif voice:
             words.append(f"{voice} vocals")
         if seed is not None:
             words.append(f"seed {int(seed)}")
@@ -139,7 +143,7 @@ class AsyncSession:
             words.append(f"aspect {aspect}")
         if title:
             words.append(f"add the title {title.strip()}")
-        return await self.chat(", ".join(words) + ":\n" + "\n".join(lines))
+        return await self.chat(", ".join(words) + (":\n" + "\n".join(lines) if lines else ""))
 
     async def chat(self, message: str) -> TurnResult:
         """One chat turn: stream it into updates, then read the state; a turn without text gets a timeline summary."""
@@ -150,7 +154,7 @@ class AsyncSession:
         partial: list[str] = []
         tools: list[str] = []
         last_visible = time.monotonic()
-        last_progress: tuple[str, float] | None = None
+        last_progress: tuple[str, float, int | None] | None = None
         self._emit(Update("status", "Sending..."))
         async for event in self.client.run_turn(message):
             now = time.monotonic()
@@ -167,9 +171,11 @@ class AsyncSession:
                 tools.append(event.name)
                 self._emit(Update("status", TOOL_NAMES.get(event.name, event.name.replace("_", " ").capitalize()) + "..."))
             elif isinstance(event, Progress):
-                if last_progress != (event.stage, event.percent):
-                    last_progress = (event.stage, event.percent)
-                    self._emit(Update("progress", event.stage.capitalize(), event.stage, event.percent))
+                if last_progress != (event.stage, event.percent, event.queue_position):
+                    last_progress = (event.stage, event.percent, event.queue_position)
+                    label = (f"Waiting for a free worker (number {event.queue_position} in the queue)"
+                             if event.queue_position else event.stage.capitalize())
+                    self._emit(Update("progress", label, event.stage, event.percent))
                     last_visible = now
             elif isinstance(event, StateDelta) and isinstance(event.delta.get("draft"), dict):
                 self.state["draft"] = event.delta["draft"]
@@ -285,6 +291,12 @@ class AsyncSession:
             path = await self.client.download(status, target, progress=received)
         except RenderFailed:
             self.render_log.remove(status.id)
+            raise
+        except asyncio.CancelledError:
+            with contextlib.suppress(NemoError):
+                await asyncio.shield(self.client.cancel_render(status.id))
+            self.render_log.remove(status.id)
+            self._emit(Update("status", "Export cancelled."))
             raise
         self.render_log.remove(status.id)
         self._emit(Update("status", f"Exported {path.name}."))

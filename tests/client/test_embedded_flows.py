@@ -174,3 +174,49 @@ def test_without_configuration_the_embedded_backend_starts_once_as_a_process(tmp
     assert len([s for s in said if "embedded backend" in s]) <= 1
     assert available == 100
     assert Identity(tmp_path / "config").cached_token(f"embedded:{tmp_path / 'data'}") is not None
+
+
+@pytest.mark.slow
+def test_cancelling_an_export_cancels_the_render(backend, identity, short_lyrics, tmp_path):
+    async def go():
+        session = AsyncSession(client_for(backend, identity), poll_interval=0.05)
+        try:
+            await session.generate(short_lyrics, "lo-fi, instrumental", seed=4)
+            task = asyncio.create_task(session.export(tmp_path / "never.mp4", quality="best"))
+            while not session.render_log.pending():
+                await asyncio.sleep(0.01)
+            render_id = session.render_log.pending()[0].render_id
+            await asyncio.sleep(0.5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            for _ in range(100):
+                status = await session.client.render_status(render_id)
+                if status.finished:
+                    return status, session.render_log.pending()
+                await asyncio.sleep(0.1)
+            return status, session.render_log.pending()
+        finally:
+            await session.close()
+
+    status, pending = run(go())
+    assert (status.status, status.error) == ("failed", "Cancelled.")
+    assert pending == []
+    assert not (tmp_path / "never.mp4").exists()
+
+
+@pytest.mark.slow
+def test_a_song_waiting_for_a_worker_reports_its_queue_position(backend, tmp_path, short_lyrics):
+    from nemo_widgets.client.api import NemoClient
+    from nemo_widgets.client.events import Progress
+
+    async def turn(i):
+        async with NemoClient(backend.base_url, Identity(tmp_path / f"user{i}")) as client:
+            return [e async for e in client.run_turn(f"lo-fi, instrumental, seed {i}:\n{short_lyrics}")]
+
+    async def go():
+        return await asyncio.gather(turn(1), turn(2))
+
+    events = [e for batch in run(go()) for e in batch if isinstance(e, Progress)]
+    assert [e.queue_position for e in events if e.queue_position] == [1]
+    assert sum(e.stage == "done" for e in events) == 2

@@ -24,3 +24,11 @@ def test_make_writes_a_playable_song_video(tmp_path, capsys):
         video = container.streams.video[0]
         assert (video.codec_context.width, video.codec_context.height) == (1080, 1920)
         assert abs(float(container.duration) / av.time_base - timing["duration"]) <= 0.1
+
+
+def test_make_an_instrumental_without_lyrics(tmp_path, capsys):
+    out = tmp_path / "beat.mp4"
+    assert main(["make", "--instrumental", "--prompt", "lo-fi beat, 90 bpm", "--quality", "draft", "-o", str(out), "-q"]) == 0
+    assert "instrumental" in capsys.readouterr().out
+    with av.open(str(out)) as container:
+        assert container.streams.audio and container.duration > 10 * av.time_base
