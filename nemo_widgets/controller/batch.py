@@ -26,7 +26,7 @@ class BatchItem:
 
 
 async def run_batch(session: AsyncSession, items: Sequence[BatchItem | tuple[str | Path, str]], out_dir: Path | str,
-                    *, show_progress: bool = True) -> pd.DataFrame:
+                    *, quality: str = "high", show_progress: bool = True) -> pd.DataFrame:
     """Run every item in order; a failing item is recorded with its error and the batch goes on."""
     out = Path(out_dir)
     rows = []
@@ -44,7 +44,7 @@ async def run_batch(session: AsyncSession, items: Sequence[BatchItem | tuple[str
                 await session.upload([item.file])
                 turn = await session.chat(item.instruction)
             row["reply"] = turn.text
-            row["output"] = str((await session.export(out / f"{item.file.stem}.mp4")).path)
+            row["output"] = str((await session.export(out / f"{item.file.stem}.mp4", quality=quality)).path)
         except (NemoError, ValueError) as error:
             row["status"], row["error"] = "failed", str(error)
         row["seconds"] = round(time.monotonic() - started, 2)

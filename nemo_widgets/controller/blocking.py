@@ -85,8 +85,9 @@ class Session:
     def upload(self, items: Sequence[Path | str]) -> pd.DataFrame:
         return run(self._session.upload(items))
 
-    def batch(self, items: Sequence[BatchItem | tuple[str | Path, str]], out_dir: Path | str) -> pd.DataFrame:
-        return run(run_batch(self._session, items, out_dir))
+    def batch(self, items: Sequence[BatchItem | tuple[str | Path, str]], out_dir: Path | str, *,
+              quality: str = "high") -> pd.DataFrame:
+        return run(run_batch(self._session, items, out_dir, quality=quality))
 
     def credits(self) -> pd.DataFrame:
         return credits_frame(run(self._session.credits()))

@@ -4,6 +4,8 @@ import asyncio
 import os
 import stat
 
+from pathlib import Path
+
 import av
 import pytest
 
@@ -220,3 +222,27 @@ def test_a_song_waiting_for_a_worker_reports_its_queue_position(backend, tmp_pat
     events = [e for batch in run(go()) for e in batch if isinstance(e, Progress)]
     assert [e.queue_position for e in events if e.queue_position] == [1]
     assert sum(e.stage == "done" for e in events) == 2
+
+
+@pytest.mark.slow
+def test_batch_gives_each_file_its_instruction_and_its_render(backend, identity, tmp_path):
+    from nemo_widgets.controller.batch import run_batch
+
+    first, second = tmp_path / "morning.txt", tmp_path / "night.txt"
+    first.write_text("Morning light on the river\nwe wake up with the sun\n")
+    second.write_text("Night is falling slowly\nstars are coming out\n")
+    items = [(first, "a lo-fi song, seed 1"), (tmp_path / "missing.txt", "pop"), (second, "a folk song, male vocals")]
+
+    async def go():
+        session = AsyncSession(client_for(backend, identity), poll_interval=0.1)
+        try:
+            return await run_batch(session, items, tmp_path / "out", quality="draft", show_progress=False), session.media
+        finally:
+            await session.close()
+
+    results, media = run(go())
+    assert list(results["status"]) == ["ok", "failed", "ok"]
+    assert "does not exist" in results.loc[1, "error"]
+    assert [Path(p).name for p in results["output"].dropna()] == ["morning.mp4", "night.mp4"]
+    assert all(Path(p).stat().st_size > 10_000 for p in results["output"].dropna())
+    assert list(media["genre"]) == ["lofi", "folk"] and list(media["voice"]) == ["female", "male"]

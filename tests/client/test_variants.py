@@ -161,3 +161,30 @@ def test_attribution_headers_on_every_call(variant, identity, tmp_path):
         assert headers["x-skill-source"] == "ai-song-generator"
         assert headers["x-skill-version"] and headers["x-skill-platform"] == "unknown"
         assert headers["x-client-id"]
+
+
+def test_cancelling_a_turn_closes_the_stream(variant, identity, monkeypatch):
+    server, script = variant
+    script.sse_delay = 0.3
+    script.sse = [typed(type="heartbeat")] * 20
+
+    async def go():
+        client = client_for(server, identity)
+        seen = []
+
+        async def consume():
+            async for event in client.run_turn("make a long song"):
+                seen.append(event)
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(1.0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await client.aclose()
+        return seen, others
+
+    seen, others = run(go())
+    assert 1 <= len(seen) < 20
+    assert others == []
