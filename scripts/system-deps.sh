@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the few things PyPI cannot provide: a General MIDI SoundFont (FluidR3_GM, MIT),
 # PortAudio headers (tinysoundfont depends on pyaudio, which builds from source on Linux)
-# and a C compiler for pyworld. Uses apt where it exists; elsewhere it says what is missing.
+# a C compiler for pyworld, and Chromium for the browser test of the notebook studio. Uses apt
+# where it exists; elsewhere it says what is missing.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,7 @@ if [ "$(uname -s)" = Linux ]; then
   [ -f /usr/include/portaudio.h ] || missing+=(portaudio19-dev)
   command -v cc >/dev/null 2>&1 || missing+=(build-essential)
   command -v curl >/dev/null 2>&1 || missing+=(curl)  # the protocol tests speak to the server with real curl
+  [ -x /usr/bin/chromium ] || missing+=(chromium)  # the studio is tested in a real JupyterLab in a real browser
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

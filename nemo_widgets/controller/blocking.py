@@ -52,9 +52,17 @@ class Session:
 
     def __init__(self, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
                  on_update: Callable[[Update], None] | None = None) -> None:
-        self.updates = on_update or ConsoleUpdates()
         self._session = run(AsyncSession.open(base_url=base_url, token=token, session_id=session_id,
-                                              on_update=self.updates))
+                                              on_update=on_update or ConsoleUpdates()))
+
+    @property
+    def updates(self) -> Callable[[Update], None] | None:
+        """Where progress and replies go; replace it to show them elsewhere (a cell's widgets, a log)."""
+        return self._session.on_update
+
+    @updates.setter
+    def updates(self, callback: Callable[[Update], None] | None) -> None:
+        self._session.on_update = callback
 
     @property
     def async_session(self) -> AsyncSession:

@@ -1,0 +1,151 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { createStudio } from "../src/studio.js";
+import { checkFile, CHUNK_BYTES } from "../src/uploads.js";
+
+const DEFAULTS = {
+  lyrics: "", prompt: "", voice: "female", aspect: "16:9", seed: null, examples: ["lo-fi chill", "rock anthem"],
+  status: "", stage: "", percent: -1, busy: false, transcript: [], tracks: [], credits: null, error: {},
+  has_song: false, backend: "",
+};
+
+class FakeModel {
+  constructor(state = {}) { this.state = { ...DEFAULTS, ...state }; this.handlers = {}; this.sent = []; }
+  get(key) { return this.state[key]; }
+  set(key, value) { this.state[key] = value; this.emit(`change:${key}`); }
+  save_changes() {}
+  on(event, fn) { (this.handlers[event] ??= []).push(fn); }
+  off(event, fn) { this.handlers[event] = (this.handlers[event] ?? []).filter((f) => f !== fn); }
+  emit(event, ...args) { (this.handlers[event] ?? []).forEach((fn) => fn(...args)); }
+  send(content, callbacks, buffers) { this.sent.push({ content, buffers }); }
+  types() { return this.sent.map((m) => m.content.type); }
+}
+
+let model, el, cleanup;
+beforeEach(() => {
+  document.body.replaceChildren();
+  model = new FakeModel();
+  el = document.createElement("div");
+  document.body.append(el);
+  cleanup = createStudio(model, el);
+  URL.createObjectURL = vi.fn(() => "blob:nemo/1");
+  URL.revokeObjectURL = vi.fn();
+});
+
+describe("SongStudio front end", () => {
+  it("renders the controls and asks the kernel for its state", () => {
+    expect(el.querySelector("textarea[aria-label=Lyrics]")).not.toBeNull();
+    expect(el.querySelector("input[aria-label=Style]")).not.toBeNull();
+    expect([...el.querySelectorAll(".nemo-chip")].map((b) => b.textContent)).toEqual(["lo-fi chill", "rock anthem"]);
+    expect(el.querySelector("select[aria-label=Aspect]").value).toBe("16:9");
+    expect(model.types()).toEqual(["ready"]);
+  });
+
+  it("syncs typing into traits and sends generate on click and on Ctrl+Enter", () => {
+    const lyrics = el.querySelector(".nemo-lyrics");
+    lyrics.value = "Hello sun\nhello sky";
+    lyrics.dispatchEvent(new Event("input"));
+    expect(model.get("lyrics")).toBe("Hello sun\nhello sky");
+    el.querySelector(".nemo-chip").click();
+    expect(model.get("prompt")).toBe("lo-fi chill");
+    el.querySelector(".nemo-generate").click();
+    lyrics.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
+    expect(model.types()).toEqual(["ready", "generate", "generate"]);
+  });
+
+  it("shows progress with stage and percent, and disables buttons while busy", () => {
+    expect(el.querySelector(".nemo-progress").hidden).toBe(true);
+    model.set("busy", true);
+    model.set("stage", "Singing");
+    model.set("percent", 42);
+    model.set("status", "Making the song...");
+    expect(el.querySelector(".nemo-progress").hidden).toBe(false);
+    expect(el.querySelector(".nemo-bar").value).toBe(42);
+    expect(el.querySelector(".nemo-stage").textContent).toBe("Singing 42%");
+    expect(el.querySelector(".nemo-status").textContent).toBe("Making the song...");
+    expect(el.querySelector(".nemo-generate").disabled).toBe(true);
+    el.querySelector(".nemo-generate").click();
+    expect(model.types()).toEqual(["ready"]);
+  });
+
+  it("shows errors in a banner with the action to take, and dismisses them", () => {
+    model.set("error", { message: "You are out of credits.", action_label: "Register",
+      action_url: "https://nemovideo.com/register?bind=u1" });
+    const banner = el.querySelector(".nemo-error");
+    expect(banner.hidden).toBe(false);
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.querySelector("a").href).toBe("https://nemovideo.com/register?bind=u1");
+    banner.querySelector(".nemo-dismiss").click();
+    expect(banner.hidden).toBe(true);
+    expect(model.types()).toContain("dismiss_error");
+  });
+
+  it("plays a video received as bytes through a Blob URL and offers it for download", () => {
+    const bytes = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]);
+    model.emit("msg:custom", { type: "video", name: "summer.mp4" }, [new DataView(bytes.buffer)]);
+    const video = el.querySelector("video");
+    expect(video.hidden).toBe(false);
+    expect(video.getAttribute("src")).toBe("blob:nemo/1");
+    const blob = URL.createObjectURL.mock.calls[0][0];
+    expect(blob.type).toBe("video/mp4");
+    expect(blob.size).toBe(8);
+    const link = el.querySelector(".nemo-download");
+    expect(link.hidden).toBe(false);
+    expect(link.download).toBe("summer.mp4");
+  });
+
+  it("renders the transcript and the tracks table", () => {
+    model.set("transcript", [{ role: "user", text: "make it slower" }, { role: "assistant", text: "Done." }]);
+    expect([...el.querySelectorAll(".nemo-turn")].map((t) => t.className)).toEqual(["nemo-turn nemo-user", "nemo-turn nemo-assistant"]);
+    model.set("tracks", [{ track: 1, type: "audio", name: "Song", start_s: 0, end_s: 25.9, volume: 0.35, text: "", source: "song.wav" }]);
+    const cells = [...el.querySelectorAll(".nemo-tracks tbody td")].map((td) => td.textContent);
+    expect(cells).toEqual(["1", "audio", "Song", "0.0 s", "25.9 s", "35%", "", "song.wav"]);
+  });
+
+  it("sends a refinement and clears the box", () => {
+    const input = el.querySelector(".nemo-refine-input");
+    input.value = "make it 9:16";
+    el.querySelector(".nemo-refine").dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(model.sent.at(-1).content).toEqual({ type: "refine", text: "make it 9:16" });
+    expect(input.value).toBe("");
+  });
+
+  it("stops listening when the view is removed", () => {
+    cleanup();
+    model.set("status", "changed after removal");
+    expect(el.querySelector(".nemo-status").textContent).toBe("");
+  });
+});
+
+describe("uploads", () => {
+  it("refuses unsupported types and files over 200 MB before sending", () => {
+    expect(checkFile(new File(["x"], "notes.pdf"))).toMatch(/cannot be used/);
+    const big = new File(["x"], "big.mp4");
+    Object.defineProperty(big, "size", { value: 201 * 1024 * 1024 });
+    expect(checkFile(big)).toMatch(/limit is 200 MB/);
+    expect(checkFile(new File(["abc"], "clip.MP4"))).toBeNull();
+  });
+
+  it("sends a file in acknowledged chunks and shows progress", async () => {
+    const file = new File([new Uint8Array(CHUNK_BYTES + 10)], "clip.mp4");
+    const input = el.querySelector("input[type=file]");
+    Object.defineProperty(input, "files", { value: [file] });
+    input.dispatchEvent(new Event("change"));
+    for (let i = 0; i < 2; i++) {
+      await vi.waitFor(() => expect(model.types().filter((t) => t === "upload_chunk").length).toBe(i + 1));
+      const { content } = model.sent.at(-1);
+      model.emit("msg:custom", { type: "upload_ack", id: content.id });
+    }
+    const chunks = model.sent.filter((m) => m.content.type === "upload_chunk");
+    expect(chunks.map((m) => [m.content.offset, m.content.last, m.buffers[0].byteLength]))
+      .toEqual([[0, false, CHUNK_BYTES], [CHUNK_BYTES, true, 10]]);
+    await vi.waitFor(() => expect(el.querySelector(".nemo-upload-status").textContent).toMatch(/100%/));
+  });
+
+  it("shows a banner instead of sending a bad file", () => {
+    const input = el.querySelector("input[type=file]");
+    Object.defineProperty(input, "files", { value: [new File(["x"], "virus.exe")] });
+    input.dispatchEvent(new Event("change"));
+    expect(el.querySelector(".nemo-error").hidden).toBe(false);
+    expect(model.types()).toEqual(["ready"]);
+  });
+});

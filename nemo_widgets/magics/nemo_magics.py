@@ -1,0 +1,132 @@
+"""`%nemo` (the studio and quick commands) and `%%song` (lyrics in the cell body, the video out).
+
+Each magic documents itself through `@magic_arguments` (`%nemo?`, `%%song?`). They use the
+kernel's blocking session, so a cell returns only when its work is done, with progress
+drawn while it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from nemo_widgets.client.errors import NemoError
+from nemo_widgets.controller.blocking import Session
+from nemo_widgets.controller.kernel_session import blocking_session, remember_session
+from nemo_widgets.controller.session import DEFAULT_PROMPT, TurnResult, Update
+
+COMMANDS = ("studio", "credits", "status", "tracks", "export", "upload", "backend")
+
+
+@dataclass
+class SongResult:
+    """What `%%song` made: the MP4, the timeline as a DataFrame and the session to keep refining."""
+
+    path: Path
+    tracks: pd.DataFrame
+    session: Session
+    turn: TurnResult = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"SongResult(path={str(self.path)!r}, tracks={len(self.tracks)} rows, session={self.session.session_id!r})"
+
+
+class CellProgress:
+    """A status line and a progress bar in the cell's output, fed by session updates."""
+
+    def __init__(self) -> None:
+        self.label = widgets.HTML("Connecting...")
+        self.bar = widgets.FloatProgress(min=0, max=100, value=0, description="", layout={"width": "100%"})
+        self.replies = widgets.Output()
+        self.box = widgets.VBox([self.label, self.bar, self.replies])
+
+    def __call__(self, update: Update) -> None:
+        if update.kind == "progress" and update.percent is not None:
+            self.label.value = f"{update.text} {update.percent:.0f}%"
+            self.bar.value = float(update.percent)
+        elif update.kind == "status":
+            self.label.value = update.text
+        elif update.kind in ("reply", "summary", "notice", "error") and update.text != "On it.":
+            self.replies.append_stdout(update.text + "\n")
+
+
+@magics_class
+class NemoMagics(Magics):
+    @line_magic
+    @magic_arguments()
+    @argument("command", nargs="?", default="studio", choices=COMMANDS,
+              help="studio (default): show the SongStudio; credits; status; tracks; export [PATH]; upload PATH...; "
+                   "backend")
+    @argument("paths", nargs="*", help="for export: the MP4 to write; for upload: the files or links")
+    def nemo(self, line: str) -> Any:
+        """The Nemo song studio and quick commands on the kernel's session."""
+        try:
+            args = parse_argstring(self.nemo, line)
+        except Exception as error:  # argparse's usage errors, said in one line
+            print(f"%nemo: {error}")
+            return None
+        if args.command == "studio":
+            from nemo_widgets.widget import SongStudio
+
+            return SongStudio()
+        try:
+            return self._command(args.command, args.paths)
+        except (NemoError, ValueError) as error:
+            print(f"%nemo {args.command}: {error}")
+            return None
+
+    def _command(self, command: str, paths: list[str]) -> Any:
+        session = blocking_session()
+        if command == "credits":
+            return session.credits()
+        if command == "backend":
+            return session.backend
+        if command == "export":
+            if len(paths) > 1:
+                raise ValueError("give at most one path: %nemo export [PATH]")
+            return session.export(paths[0] if paths else None).path
+        if command == "upload":
+            if not paths:
+                raise ValueError("name the files or links to upload: %nemo upload PATH...")
+            return session.upload(paths)
+        session.refresh()
+        if command == "status":
+            print(session.timeline)
+        return session.tracks
+
+    @cell_magic
+    @magic_arguments()
+    @argument("--prompt", "-p", default=DEFAULT_PROMPT, help='the style, e.g. "a chill lo-fi song, 80 bpm"')
+    @argument("--voice", choices=("female", "male"), help="the singer")
+    @argument("--aspect", choices=("16:9", "9:16", "1:1"), default="16:9", help="the video's shape")
+    @argument("--seed", type=int, help="another seed gives another melody")
+    @argument("--out", default=None, help="where to write the MP4 (default nemo_exports/<render id>.mp4)")
+    def song(self, line: str, cell: str) -> SongResult | None:
+        """Make a song from the lyrics in the cell body; shows progress and the video, returns a SongResult."""
+        try:
+            args = parse_argstring(self.song, line)
+        except Exception as error:
+            print(f"%%song: {error}")
+            return None
+        progress = CellProgress()
+        display(progress.box)
+        session = blocking_session()
+        session.updates = progress
+        try:
+            turn = session.generate(cell, args.prompt, voice=args.voice, aspect=args.aspect, seed=args.seed)
+            result = session.export(Path(args.out) if args.out else None)
+        except (NemoError, ValueError) as error:
+            progress.label.value = f"<b>Stopped:</b> {error}"
+            return None
+        remember_session(session.session_id)
+        progress.label.value = f"Saved {result.path}"
+        display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, layout={"width": "100%"}))
+        return SongResult(result.path, session.tracks, session, turn)
+

@@ -1,0 +1,275 @@
+"""`SongStudio`: lyrics and a style in, a song video out, refined by chat, in one notebook cell.
+
+All state is in traitlets synced with the front end (`js/src/studio.js`). Button presses
+arrive as custom messages and start asyncio tasks on the kernel's own event loop, so a
+cell never blocks and never waits for the browser; the tasks update the traits as the
+backend streams progress. Videos reach the browser as binary buffers, never as URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import pandas as pd
+import traitlets as t
+
+from nemo_widgets.client.connection import describe_backend
+from nemo_widgets.client.errors import NemoError, NoCredits
+from nemo_widgets.controller.blocking import background_loop
+from nemo_widgets.controller.kernel_session import current_session_id, remember_session
+from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, Update
+from nemo_widgets.controller.tables import tracks_frame
+from nemo_widgets.widget.upload_buffer import UploadBuffer, UploadError
+
+_LOG = logging.getLogger(__name__)
+_LOG.addHandler(logging.NullHandler())
+STATIC = Path(__file__).parent / "static"
+EXAMPLES = ["an upbeat pop song with vocals", "a chill lo-fi song, male vocals", "a rock anthem, 140 bpm",
+            "a sad piano ballad in E minor", "an energetic EDM track for TikTok"]
+LYRICS_SUFFIXES = (".txt", ".lrc")
+
+
+class SongStudio(anywidget.AnyWidget):
+    _esm = STATIC / "studio.js"
+    _css = STATIC / "studio.css"
+
+    lyrics = t.Unicode("").tag(sync=True)
+    prompt = t.Unicode(DEFAULT_PROMPT).tag(sync=True)
+    voice = t.Enum(("female", "male"), "female").tag(sync=True)
+    aspect = t.Enum(("16:9", "9:16", "1:1"), "16:9").tag(sync=True)
+    seed = t.Int(None, allow_none=True).tag(sync=True)
+    examples = t.List(t.Unicode(), EXAMPLES).tag(sync=True)
+    status = t.Unicode("").tag(sync=True)
+    stage = t.Unicode("").tag(sync=True)
+    percent = t.Float(-1.0).tag(sync=True)
+    busy = t.Bool(False).tag(sync=True)
+    has_song = t.Bool(False).tag(sync=True)
+    transcript = t.List(t.Dict()).tag(sync=True)
+    tracks = t.List(t.Dict()).tag(sync=True)
+    credits = t.Float(None, allow_none=True).tag(sync=True)
+    error = t.Dict().tag(sync=True)
+    backend = t.Unicode("").tag(sync=True)
+
+    def __init__(self, *, session: AsyncSession | None = None, export_dir: str | Path = "nemo_exports",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self._connected = False
+        self.export_dir = Path(export_dir)
+        self.video_path: Path | None = None
+        self._preview_dir = Path(tempfile.mkdtemp(prefix="nemo-preview-"))
+        self._video: tuple[str, bytes] | None = None
+        self._uploads: dict[str, UploadBuffer] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = asyncio.Lock()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:  # outside a kernel (a script): work runs on the background loop
+            self._loop = background_loop()
+        self.on_msg(self._on_message)
+
+    @property
+    def tracks_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.tracks)
+
+    # messages from the browser -----------------------------------------------------------------------------
+
+    def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        kind = content.get("type")
+        if kind == "ready":
+            if self._video is not None:
+                self.send({"type": "video", "name": self._video[0]}, [self._video[1]])
+            self._start(self._connect())
+        elif kind == "generate":
+            self._start(self.generate())
+        elif kind == "refine":
+            self._start(self.refine(str(content.get("text", ""))))
+        elif kind == "export":
+            self._start(self.export())
+        elif kind == "upload_chunk":
+            self._receive_chunk(content, buffers)
+        elif kind == "dismiss_error":
+            self.error = {}
+
+    def _start(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` as a task on the kernel's loop, whatever thread delivered the message."""
+        def create() -> None:
+            task = self._loop.create_task(self._guard(work))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        self._loop.call_soon_threadsafe(create)
+
+    async def _guard(self, work: Coroutine[Any, Any, Any]) -> None:
+        try:
+            await work
+        except NoCredits as error:
+            self._fail(str(error), "Register", error.register_url)
+        except (NemoError, ValueError) as error:
+            self._fail(str(error))
+        except Exception as error:  # a task has no caller to raise to: show it
+            _LOG.exception("studio task failed")
+            self._fail(f"Something went wrong: {error}")
+
+    def _fail(self, message: str, label: str | None = None, url: str | None = None) -> None:
+        self.error = {"message": message, "action_label": label, "action_url": url} if url else {"message": message}
+        self.busy = False
+        self.percent = -1.0
+        self.status = "Stopped."
+
+    # the work ----------------------------------------------------------------------------------------------
+
+    async def _connect(self) -> AsyncSession:
+        if self.session is None:
+            self.status = "Connecting..."
+            self.session = await AsyncSession.open(session_id=current_session_id(), on_update=self._show)
+        if not self._connected:
+            self._connected = True
+            self.session.on_update = self._show
+            await self._refresh()
+            remember_session(self.session.session_id)
+            self.backend = describe_backend(self.session.client)
+            self.status = "Ready."
+        return self.session
+
+    async def generate(self) -> None:
+        """Make a song from the lyrics and style in the boxes, then render a preview video."""
+        if not self.lyrics.strip():
+            raise ValueError("Type or paste lyrics first (or drop a .txt file with them).")
+        async with self._busy():
+            session = await self._connect()
+            first = next(line for line in self.lyrics.splitlines() if line.strip())
+            self._say("user", f"{self.prompt or DEFAULT_PROMPT} ({self.voice} voice, {self.aspect}): {first.strip()}...")
+            await session.generate(self.lyrics, self.prompt or DEFAULT_PROMPT, voice=self.voice, aspect=self.aspect,
+                                   seed=self.seed)
+            await self._after_turn()
+
+    async def refine(self, text: str) -> None:
+        """A chat turn on the current song ("slower", "make it 9:16"); words like export or credits are routed."""
+        if not text.strip():
+            return
+        async with self._busy():
+            session = await self._connect()
+            self._say("user", text)
+            reply = await session.say(text)
+            if reply.turn is None:
+                self._say("assistant", reply.text)
+            await self._after_turn(render=reply.turn is not None)
+
+    async def export(self) -> Path:
+        """Render at full quality into `export_dir`, and hand the file to the browser as a download."""
+        async with self._busy():
+            session = await self._connect()
+            name = _slug(str(session.media["title"].iloc[-1]) if len(session.media) else "song") + ".mp4"
+            result = await session.export(self.export_dir / name, quality="high")
+            self.send({"type": "download", "name": name}, [result.path.read_bytes()])
+            self._say("notice", f"Exported to {result.path}")
+            await self._refresh()
+            return result.path
+
+    async def _after_turn(self, render: bool = True) -> None:
+        session = await self._connect()
+        await self._refresh()
+        if render and any(t.get("sg") for t in (session.state.get("draft") or {}).get("t") or []):
+            self.status = "Rendering the preview..."
+            result = await session.export(self._preview_dir / "preview.mp4", quality="draft")
+            name = _slug(str(session.media["title"].iloc[-1]) if len(session.media) else "song") + ".mp4"
+            self._video = (name, result.path.read_bytes())
+            self.video_path = result.path
+            self.send({"type": "video", "name": name}, [self._video[1]])
+            self.has_song = True
+        self.status = "Ready."
+
+    async def _refresh(self) -> None:
+        session = self.session
+        assert session is not None
+        await session.refresh()
+        self.tracks = tracks_frame(session.state.get("draft")).astype(object).where(lambda f: f.notna(), None) \
+            .to_dict("records")
+        self.credits = (await session.credits()).available
+        self.has_song = bool(len(session.media))
+
+    def _busy(self) -> _Busy:
+        return _Busy(self)
+
+    # updates -----------------------------------------------------------------------------------------------
+
+    def _show(self, update: Update) -> None:
+        if update.kind == "progress" and update.percent is not None:
+            self.stage, self.percent = update.text, float(update.percent)
+        elif update.kind == "status":
+            self.status = update.text
+        elif update.kind == "reply":
+            self._say("assistant", update.text)
+        elif update.kind in ("summary", "notice"):
+            self._say(update.kind, update.text)
+
+    def _say(self, role: str, text: str) -> None:
+        if text.strip() and text.strip() != "On it.":
+            self.transcript = [*self.transcript, {"role": role, "text": text.strip()}]
+
+    # uploads -----------------------------------------------------------------------------------------------
+
+    def _receive_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        upload_id = str(content.get("id"))
+        try:
+            buffer = self._uploads.get(upload_id)
+            if buffer is None:
+                buffer = self._uploads[upload_id] = UploadBuffer(str(content.get("name", "upload")),
+                                                                 int(content.get("size", 0)))
+            buffer.add(int(content.get("offset", 0)), bytes(buffers[0]) if buffers else b"")
+        except UploadError as error:
+            dropped = self._uploads.pop(upload_id, None)
+            if dropped is not None:
+                dropped.discard()
+            self._fail(str(error))
+            return
+        finally:
+            self.send({"type": "upload_ack", "id": upload_id})
+        if buffer.complete:
+            self._start(self._upload(self._uploads.pop(upload_id)))
+
+    async def _upload(self, buffer: UploadBuffer) -> None:
+        try:
+            if buffer.path.suffix.lower() in LYRICS_SUFFIXES:
+                self.lyrics = buffer.path.read_text(encoding="utf-8", errors="replace")
+                self.send({"type": "upload_done", "text": f"{buffer.path.name}: lyrics loaded."})
+                return
+            async with self._busy():
+                session = await self._connect()
+                table = await session.upload([buffer.path])
+                row = table.iloc[-1]
+                self._say("notice", f"Uploaded {row['filename']} ({row['file_type']}). Say \"use my video as the "
+                          "background\" or \"use my song as BGM\".")
+                self.send({"type": "upload_done", "text": f"{buffer.path.name}: uploaded."})
+                await self._refresh()
+        finally:
+            buffer.discard()
+
+
+class _Busy:
+    """Serialises the studio's work and shows it as busy while it runs."""
+
+    def __init__(self, studio: SongStudio) -> None:
+        self.studio = studio
+
+    async def __aenter__(self) -> None:
+        await self.studio._work.acquire()
+        self.studio.busy = True
+        self.studio.error = {}
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.studio.busy = False
+        self.studio.percent = -1.0
+        self.studio._work.release()
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^\w]+", "_", title.strip().lower()).strip("_")[:60] or "song"

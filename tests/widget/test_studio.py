@@ -1,0 +1,131 @@
+"""The studio's Python side: traits and messages, driven against the real embedded backend."""
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from nemo_widgets.controller.session import AsyncSession
+from nemo_widgets.widget import SongStudio
+from tests.client.conftest import client_for
+
+
+def studio_on(server, identity, tmp_path, **kwargs):
+    session = AsyncSession(client_for(server, identity), poll_interval=0.1)
+    studio = SongStudio(session=session, export_dir=tmp_path / "exports", **kwargs)
+    studio.sent = []
+    studio.send = lambda content, buffers=None: studio.sent.append((content, buffers or []))
+    return studio
+
+
+def press(studio, content, buffers=()):
+    """A message from the browser; waits until the work it started is over."""
+    studio._on_message(studio, content, list(buffers))
+    deadline = time.monotonic() + 180
+    time.sleep(0.05)
+    while studio._tasks or studio.busy:
+        assert time.monotonic() < deadline, "the studio did not finish"
+        time.sleep(0.05)
+
+
+def sent(studio, kind):
+    return [(c, b) for c, b in studio.sent if c.get("type") == kind]
+
+
+def test_generate_without_lyrics_shows_an_error(backend, identity, tmp_path):
+    studio = studio_on(backend, identity, tmp_path)
+    press(studio, {"type": "generate"})
+    assert "lyrics" in studio.error["message"].lower()
+    assert not studio.busy and studio.percent == -1
+
+
+@pytest.mark.slow
+def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
+    studio = studio_on(backend, identity, tmp_path, lyrics=short_lyrics, prompt="a chill lo-fi song", seed=1)
+    percents = []
+    studio.observe(lambda change: percents.append(change["new"]), "percent")
+    press(studio, {"type": "generate"})
+    assert studio.error == {}
+    assert [e["role"] for e in studio.transcript][:2] == ["user", "assistant"]
+    assert "ready" in studio.transcript[1]["text"]
+    assert [row["name"] for row in studio.tracks] == ["Background", "Song", "Title", "Lyrics"]
+    assert studio.credits == 80 and studio.has_song and studio.status == "Ready."
+    assert any(0 < p < 100 for p in percents) and studio.percent == -1
+    (video, buffers), = sent(studio, "video")
+    assert buffers[0][4:8] == b"ftyp" and video["name"].endswith(".mp4")
+
+    press(studio, {"type": "refine", "text": "make it 9:16 and add the title Summer Nights"})
+    assert studio.transcript[-2] == {"role": "user", "text": "make it 9:16 and add the title Summer Nights"}
+    assert "9:16" in studio.transcript[-1]["text"]
+    assert [row["text"] for row in studio.tracks if row["name"] == "Title"] == ["Summer Nights"]
+    assert len(sent(studio, "video")) == 2
+
+    press(studio, {"type": "refine", "text": "credits"})
+    assert studio.transcript[-1] == {"role": "assistant", "text": "Credits: 80 available."}
+    assert len(sent(studio, "video")) == 2
+
+    press(studio, {"type": "export"})
+    (download, buffers), = sent(studio, "download")
+    exported = tmp_path / "exports" / download["name"]
+    assert exported.read_bytes() == buffers[0]
+    assert studio.transcript[-1]["text"] == f"Exported to {exported.resolve()}"
+
+    studio.sent.clear()
+    press(studio, {"type": "ready"})
+    assert len(sent(studio, "video")) == 1
+
+
+def test_uploads_arrive_in_acknowledged_chunks(backend, identity, tmp_path):
+    tone = tmp_path / "tone.wav"
+    sf.write(tone, 0.2 * np.sin(np.linspace(0, 2000, 44100)), 44100)
+    data = tone.read_bytes()
+    studio = studio_on(backend, identity, tmp_path)
+    half = len(data) // 2
+    for offset, chunk, last in ((0, data[:half], False), (half, data[half:], True)):
+        press(studio, {"type": "upload_chunk", "id": "u1", "name": "tone.wav", "size": len(data), "offset": offset,
+                       "last": last}, [memoryview(chunk)])
+    assert [c["id"] for c, _ in sent(studio, "upload_ack")] == ["u1", "u1"]
+    assert sent(studio, "upload_done")[0][0]["text"] == "tone.wav: uploaded."
+    assert len(studio.session.uploads) == 1 and studio.session.uploads.loc[0, "file_type"] == "audio"
+    assert "Uploaded tone.wav (audio)" in studio.transcript[-1]["text"]
+
+
+def test_a_lyrics_file_fills_the_lyrics_box(backend, identity, tmp_path):
+    studio = studio_on(backend, identity, tmp_path)
+    text = "Line one of the song\nline two of the song\n".encode()
+    press(studio, {"type": "upload_chunk", "id": "l1", "name": "words.txt", "size": len(text), "offset": 0,
+                   "last": True}, [text])
+    assert studio.lyrics == text.decode()
+
+
+def test_an_out_of_order_chunk_is_refused(backend, identity, tmp_path):
+    studio = studio_on(backend, identity, tmp_path)
+    press(studio, {"type": "upload_chunk", "id": "u2", "name": "clip.mp4", "size": 100, "offset": 50, "last": False},
+          [b"x" * 50])
+    assert "out of order" in studio.error["message"]
+    assert sent(studio, "upload_ack")
+
+
+def test_out_of_credits_offers_the_registration_link(variant, identity, tmp_path):
+    server, script = variant
+    script.faults["run_sse"].append((402, {"code": 2001, "message": "no credits", "data": {"bind_id": "user-7"}}))
+    studio = studio_on(server, identity, tmp_path, lyrics="one line\nanother line")
+    press(studio, {"type": "generate"})
+    assert studio.error["action_url"] == "https://nemovideo.com/register?bind=user-7"
+    assert studio.error["action_label"] == "Register"
+    press(studio, {"type": "dismiss_error"})
+    assert studio.error == {}
+
+
+def test_work_runs_on_the_loop_that_made_the_widget():
+    async def make():
+        return SongStudio(), asyncio.get_running_loop()
+
+    loop = asyncio.new_event_loop()
+    try:
+        studio, running = loop.run_until_complete(make())
+        assert studio._loop is running
+    finally:
+        loop.close()
