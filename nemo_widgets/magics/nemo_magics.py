@@ -67,10 +67,8 @@ class NemoMagics(Magics):
     @argument("paths", nargs="*", help="for export: the MP4 to write; for upload: the files or links")
     def nemo(self, line: str) -> Any:
         """The Nemo song studio and quick commands on the kernel's session."""
-        try:
-            args = parse_argstring(self.nemo, line)
-        except Exception as error:  # argparse's usage errors, said in one line
-            print(f"%nemo: {error}")
+        args = _parse(self.nemo, line, "%nemo")
+        if args is None:
             return None
         if args.command == "studio":
             from nemo_widgets.widget import SongStudio
@@ -110,10 +108,8 @@ class NemoMagics(Magics):
     @argument("--out", default=None, help="where to write the MP4 (default nemo_exports/<render id>.mp4)")
     def song(self, line: str, cell: str) -> SongResult | None:
         """Make a song from the lyrics in the cell body; shows progress and the video, returns a SongResult."""
-        try:
-            args = parse_argstring(self.song, line)
-        except Exception as error:
-            print(f"%%song: {error}")
+        args = _parse(self.song, line, "%%song")
+        if args is None:
             return None
         progress = CellProgress()
         display(progress.box)
@@ -124,9 +120,21 @@ class NemoMagics(Magics):
             result = session.export(Path(args.out) if args.out else None)
         except (NemoError, ValueError) as error:
             progress.label.value = f"<b>Stopped:</b> {error}"
+            print(f"%%song: {error}")
             return None
         remember_session(session.session_id)
         progress.label.value = f"Saved {result.path}"
         display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, layout={"width": "100%"}))
         return SongResult(result.path, session.tracks, session, turn)
 
+
+def _parse(magic: Any, line: str, name: str) -> Any:
+    """The magic's arguments; None after printing its usage (for -h/--help) or a one-line usage error."""
+    if {"-h", "--help"} & set(line.split()):
+        print(magic.parser.format_help().replace("::\n\n  ", "usage: ", 1))
+        return None
+    try:
+        return parse_argstring(magic, line)
+    except Exception as error:  # argparse's usage errors (UsageError), said in one line
+        print(f"{name}: {error}")
+        return None

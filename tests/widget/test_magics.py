@@ -1,0 +1,83 @@
+"""%load_ext nemo_widgets, %nemo and %%song in a real kernel against the embedded backend."""
+
+import os
+import textwrap
+
+import numpy as np
+import pytest
+import soundfile as sf
+from jupyter_client.manager import start_new_kernel
+
+
+class Kernel:
+    def __init__(self, cwd, env):
+        self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
+
+    def run(self, code):
+        """(stdout text, rich outputs, error names) of one cell."""
+        messages = []
+        reply = self.client.execute_interactive(textwrap.dedent(code), timeout=300, output_hook=messages.append)
+        text = "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
+        rich = [m["content"]["data"] for m in messages if m["msg_type"] in ("display_data", "execute_result")]
+        errors = [m["content"]["ename"] for m in messages if m["msg_type"] == "error"]
+        assert reply["content"]["status"] == "ok" or errors, reply
+        return text, rich, errors
+
+    def close(self):
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture()
+def kernel(tmp_path):
+    env = {**os.environ, "NEMO_DATA_DIR": str(tmp_path / "data"), "NEMO_CONFIG_DIR": str(tmp_path / "config")}
+    env.pop("NEMO_TOKEN", None)
+    env.pop("NEMO_API_BASE", None)
+    running = Kernel(tmp_path, env)
+    yield running
+    running.close()
+
+
+@pytest.mark.slow
+def test_magics(kernel, tmp_path):
+    sf.write(tmp_path / "tone.wav", 0.2 * np.sin(np.linspace(0, 2000, 44100)), 44100)
+    assert kernel.run("%load_ext nemo_widgets\n%load_ext nemo_widgets")[2] == []
+
+    text, _, _ = kernel.run("%nemo --help")
+    assert "studio (default)" in text and "export [PATH]" in text
+    text, _, _ = kernel.run("%nemo dance")
+    assert "invalid choice: 'dance'" in text
+
+    _, rich, errors = kernel.run("%nemo")
+    assert errors == [] and "application/vnd.jupyter.widget-view+json" in rich[0]
+
+    text, rich, errors = kernel.run('''
+        %%song --prompt "a chill lo-fi song" --aspect 9:16 --seed 2 --out made.mp4
+        Lights on the water
+        we sing until the morning
+    ''')
+    assert errors == []
+    assert "SongResult(path=" in rich[-1]["text/plain"] and "made.mp4" in rich[-1]["text/plain"]
+    assert sum("application/vnd.jupyter.widget-view+json" in r for r in rich) == 2  # progress, then the player
+    assert (tmp_path / "made.mp4").stat().st_size > 50_000
+
+    text, rich, _ = kernel.run("result = _\nprint(result.path.name, len(result.tracks), result.session.session_id is not None)")
+    assert text.strip() == "made.mp4 4 True"
+
+    text, rich, _ = kernel.run("%nemo status")
+    assert text.startswith("Timeline (4 tracks)") and "text/html" in rich[-1]
+    _, rich, _ = kernel.run("%nemo tracks")
+    assert "Lyrics" in rich[-1]["text/plain"]
+    _, rich, _ = kernel.run("%nemo credits")
+    assert "80.0" in rich[-1]["text/plain"]
+    _, rich, _ = kernel.run("%nemo backend")
+    assert "embedded backend http://127.0.0.1:" in rich[-1]["text/plain"]
+    _, rich, _ = kernel.run("%nemo upload tone.wav")
+    assert "tone.wav" in rich[-1]["text/plain"] and "audio" in rich[-1]["text/plain"]
+    text, _, _ = kernel.run("%nemo upload missing.mp4")
+    assert "missing.mp4 is not a file" in text
+    _, rich, _ = kernel.run("%nemo export again.mp4")
+    assert "again.mp4" in rich[-1]["text/plain"] and (tmp_path / "again.mp4").stat().st_size > 50_000
+
+    text, _, errors = kernel.run("%%song\n   \n")
+    assert errors == [] and text.strip() == "%%song: There are no lyrics: type or paste at least one line."
