@@ -1,6 +1,7 @@
 """%load_ext nemo_widgets, %nemo and %%song in a real kernel against the embedded backend."""
 
 import os
+import time
 import textwrap
 
 import numpy as np
@@ -81,3 +82,24 @@ def test_magics(kernel, tmp_path):
 
     text, _, errors = kernel.run("%%song\n   \n")
     assert errors == [] and text.strip() == "%%song: There are no lyrics: type or paste at least one line."
+
+
+@pytest.mark.slow
+def test_the_kernel_stays_free_while_the_studio_makes_a_song(kernel):
+    kernel.run('''
+        from nemo_widgets.widget import SongStudio
+        studio = SongStudio(lyrics="Lights on the water\\nwe sing until the morning", prompt="a chill lo-fi song")
+        studio._on_message(studio, {"type": "generate"}, [])
+    ''')
+    seen_busy = False
+    for _ in range(600):
+        text, _, errors = kernel.run("import time\nstarted = time.perf_counter()\n"
+                                     "print(studio.busy, studio.has_song, round(time.perf_counter() - started, 3))")
+        busy, has_song, _ = text.split()
+        seen_busy |= busy == "True"
+        if has_song == "True" and busy == "False":
+            break
+        time.sleep(0.2)
+    text, _, _ = kernel.run("print(studio.error, studio.video_path.stat().st_size > 10000, studio.transcript[-1]['role'])")
+    assert seen_busy, "cells ran while the song was being made"
+    assert text.strip() == "{} True assistant"
