@@ -25,7 +25,7 @@ from nemo_widgets.client.errors import NemoError, NoCredits
 from nemo_widgets.controller.blocking import background_loop
 from nemo_widgets.controller.kernel_session import current_session_id, remember_session
 from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, Update
-from nemo_widgets.controller.tables import tracks_frame
+from nemo_widgets.controller.timeline import segments
 from nemo_widgets.widget.upload_buffer import UploadBuffer, UploadError
 
 _LOG = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class SongStudio(anywidget.AnyWidget):
         """Render at full quality into `export_dir`, and hand the file to the browser as a download."""
         async with self._busy():
             session = await self._connect()
-            name = _slug(str(session.media["title"].iloc[-1]) if len(session.media) else "song") + ".mp4"
+            name = self._video_name()
             result = await session.export(self.export_dir / name, quality="high")
             self.send({"type": "download", "name": name}, [result.path.read_bytes()])
             self._say("notice", f"Exported to {result.path}")
@@ -180,19 +180,24 @@ class SongStudio(anywidget.AnyWidget):
         if render and any(t.get("sg") for t in (session.state.get("draft") or {}).get("t") or []):
             self.status = "Rendering the preview..."
             result = await session.export(self._preview_dir / "preview.mp4", quality="draft")
-            name = _slug(str(session.media["title"].iloc[-1]) if len(session.media) else "song") + ".mp4"
+            name = self._video_name()
             self._video = (name, result.path.read_bytes())
             self.video_path = result.path
             self.send({"type": "video", "name": name}, [self._video[1]])
             self.has_song = True
         self.status = "Ready."
 
+    def _video_name(self) -> str:
+        """A file name from the latest song's title."""
+        media = self.session.media if self.session is not None else pd.DataFrame()
+        title = str(media["title"].iloc[-1]) if len(media) else ""
+        return (re.sub(r"[^\w]+", "_", title.lower()).strip("_")[:60] or "song") + ".mp4"
+
     async def _refresh(self) -> None:
         session = self.session
         assert session is not None
         await session.refresh()
-        self.tracks = tracks_frame(session.state.get("draft")).astype(object).where(lambda f: f.notna(), None) \
-            .to_dict("records")
+        self.tracks = segments(session.state.get("draft"))
         self.credits = (await session.credits()).available
         self.has_song = bool(len(session.media))
 
@@ -269,7 +274,3 @@ class _Busy:
         self.studio.busy = False
         self.studio.percent = -1.0
         self.studio._work.release()
-
-
-def _slug(title: str) -> str:
-    return re.sub(r"[^\w]+", "_", title.strip().lower()).strip("_")[:60] or "song"
