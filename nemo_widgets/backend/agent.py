@@ -132,16 +132,21 @@ class Agent:
         if turn.invocation_id in self._waiting:
             last_progress["queue_position"] = self._waiting.index(turn.invocation_id) + 1
             yield last_progress
-        while not job.done() or not updates.empty():
-            try:
-                last_progress = await asyncio.wait_for(updates.get(), timeout=HEARTBEAT if not job.done() else 0.01)
-            except TimeoutError:
+        while not job.done():
+            update = asyncio.ensure_future(updates.get())
+            await asyncio.wait({job, update}, timeout=HEARTBEAT, return_when=asyncio.FIRST_COMPLETED)
+            if update.done():
+                last_progress = update.result()
+            else:  # the song finished, or a heartbeat is due: the same progress again
+                update.cancel()
                 if job.done():
                     break
                 if turn.invocation_id in self._waiting:
                     last_progress = {"stage": "queued", "percent": 0,
                                      "queue_position": self._waiting.index(turn.invocation_id) + 1}
             yield last_progress
+        while not updates.empty():
+            yield updates.get_nowait()
         song = await job
         media = {"id": media_id, "kind": "song", "path": str(folder / "song.wav"), "folder": str(folder),
                  "title": song.title, "duration": round(song.duration, 3), "genre": song.spec.genre, "mood": song.spec.mood,

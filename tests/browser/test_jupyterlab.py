@@ -33,8 +33,11 @@ def lab(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(ROOT / "notebooks" / "quickstart.ipynb", work)
+    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     port = free_port()
-    env = {**os.environ, "NEMO_DATA_DIR": str(tmp_path / "data"), "NEMO_CONFIG_DIR": str(tmp_path / "config"),
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings"), "NEMO_DATA_DIR": str(tmp_path / "data"), "NEMO_CONFIG_DIR": str(tmp_path / "config"),
            "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     env.pop("NEMO_TOKEN", None)
     env.pop("NEMO_API_BASE", None)
@@ -107,7 +110,9 @@ def test_quickstart_and_the_studio_in_jupyterlab(lab, tmp_path):
             studio.scroll_into_view_if_needed()
             expect(studio.locator(".nemo-status")).to_have_text("Ready.", timeout=60_000)
             studio.locator("textarea.nemo-lyrics").fill(LYRICS)
-            studio.locator("input.nemo-prompt").fill("a chill lo-fi song")
+            studio.locator("input.nemo-prompt").fill("an upbeat pop song with vocals")
+            studio.locator("input.nemo-seed").fill("1")
+            studio.locator("input.nemo-seed").dispatch_event("change")
             clicked = time.monotonic()
             studio.locator("button.nemo-generate").click()
             expect(studio.locator(".nemo-stage")).to_have_text(re.compile(r"\d+%"), timeout=60_000)

@@ -246,3 +246,22 @@ def test_batch_gives_each_file_its_instruction_and_its_render(backend, identity,
     assert [Path(p).name for p in results["output"].dropna()] == ["morning.mp4", "night.mp4"]
     assert all(Path(p).stat().st_size > 10_000 for p in results["output"].dropna())
     assert list(media["genre"]) == ["lofi", "folk"] and list(media["voice"]) == ["female", "male"]
+
+
+def test_a_finished_song_is_announced_at_once(backend, identity, short_lyrics):
+    import time
+
+    from nemo_widgets.client.events import Progress, ToolResult
+
+    async def go():
+        stamps = {}
+        async with client_for(backend, identity) as client:
+            async for event in client.run_turn(f"lo-fi, instrumental, seed 3:\n{short_lyrics}"):
+                if isinstance(event, Progress) and event.stage == "done":
+                    stamps["done"] = time.monotonic()
+                if isinstance(event, ToolResult):
+                    stamps["result"] = time.monotonic()
+        return stamps
+
+    stamps = run(go())
+    assert stamps["result"] - stamps["done"] < 2.0, "the turn waited for a heartbeat after the song was made"
