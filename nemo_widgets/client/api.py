@@ -118,7 +118,7 @@ class NemoClient:
         self.user_id: str | None = None
         self._token = token
         self._token_key = token_key or self.base_url
-        self._notify = notify or (lambda message: _LOG.info("%s", message))
+        self.notify: Notify = notify or (lambda message: _LOG.info("%s", message))
         self._sleep = sleep
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, follow_redirects=True,
                                        timeout=httpx.Timeout(60.0, read=READ_TIMEOUT))
@@ -163,7 +163,7 @@ class NemoClient:
                                       "the backend refuses another: set NEMO_TOKEN to a registered token.",
                                       status=429) from None
                 retried_limit = True
-                self._notify(f"The backend is busy (rate limit): trying again in {RETRY_AFTER_429:g} s.")
+                self.notify(f"The backend is busy (rate limit): trying again in {RETRY_AFTER_429:g} s.")
                 await self._sleep(RETRY_AFTER_429)
                 continue
             token = str(data["token"])
@@ -214,12 +214,12 @@ class NemoClient:
             return
         if isinstance(error, SessionNotFound) and session_bound and "session" not in rules_used:
             rules_used.add("session")
-            self._notify("The session had expired on the backend, so a new one was started.")
+            self.notify("The session had expired on the backend, so a new one was started.")
             await self.new_session()
             return
         if isinstance(error, RateLimited) and "rate" not in rules_used:
             rules_used.add("rate")
-            self._notify(f"The backend is busy (rate limit): trying again in {RETRY_AFTER_429:g} s.")
+            self.notify(f"The backend is busy (rate limit): trying again in {RETRY_AFTER_429:g} s.")
             await self._sleep(RETRY_AFTER_429)
             return
         if isinstance(error, NoCredits):
@@ -263,7 +263,7 @@ class NemoClient:
 
     async def run_turn(self, message: str) -> AsyncIterator[Event]:
         """The events of one chat turn, plus a Heartbeat every IDLE_TICK seconds of silence; capped at 15 minutes."""
-        queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
+        queue: asyncio.Queue[Event | Exception | None] = asyncio.Queue()
         reader = asyncio.create_task(self._read_turn(message, queue))
         deadline = time.monotonic() + TURN_CAP
         try:
@@ -278,7 +278,7 @@ class NemoClient:
                     continue
                 if item is None:
                     return
-                if isinstance(item, BaseException):
+                if isinstance(item, Exception):
                     raise item
                 yield item
         finally:
@@ -287,7 +287,7 @@ class NemoClient:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await reader
 
-    async def _read_turn(self, message: str, queue: asyncio.Queue[Event | BaseException | None]) -> None:
+    async def _read_turn(self, message: str, queue: asyncio.Queue[Event | Exception | None]) -> None:
         rules_used: set[str] = set()
         try:
             while True:
@@ -313,7 +313,9 @@ class NemoClient:
                 except httpx.TransportError as error:
                     raise BackendUnavailable(f"The connection to {self.base_url} broke during the request: {error}.") \
                         from error
-        except BaseException as error:  # handed to the consumer, who raises it in its own task
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # handed to the consumer, who raises it in its own task
             await queue.put(error)
             return
         await queue.put(None)

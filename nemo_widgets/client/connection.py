@@ -11,8 +11,7 @@ from nemo_widgets.client.embedded import embedded_backend
 _announced: set[str] = set()
 
 
-async def open_client(settings: Settings | None = None, *, notify: Notify | None = None,
-                      announce: Notify = print) -> NemoClient:
+async def open_client(settings: Settings | None = None, *, announce: Notify = print) -> NemoClient:
     """A client for the configured backend; which one is used is announced once per process."""
     settings = settings or Settings.from_env()
     if settings.embedded:
@@ -27,8 +26,7 @@ async def open_client(settings: Settings | None = None, *, notify: Notify | None
     if label not in _announced:
         _announced.add(label)
         announce(f"nemo_widgets: using {label}.")
-    return NemoClient(base_url, Identity(settings.folder), token=settings.token, token_key=token_key, notify=notify,
-                      kind=kind)
+    return NemoClient(base_url, Identity(settings.folder), token=settings.token, token_key=token_key, kind=kind)
 
 
 def describe_backend(client: NemoClient) -> str:

@@ -56,11 +56,7 @@ def unwrap(response: httpx.Response) -> dict[str, Any]:
     message = body.get("message") or body.get("error") or response.reason_phrase
     if isinstance(message, dict):
         message = message.get("message") or str(message)
-    return _raise(error_for(code or response.status_code, response.status_code, str(message), data))
-
-
-def _raise(error: NemoError) -> dict[str, Any]:
-    raise error
+    raise error_for(code or response.status_code, response.status_code, str(message), data)
 
 
 def error_for(code: int, status: int, message: str, data: dict[str, Any]) -> NemoError:

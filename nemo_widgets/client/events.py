@@ -81,7 +81,7 @@ def parse_data(data: str) -> list[Event]:
         return [Heartbeat()]
     if "error" in payload and "content" not in payload:
         return [_stream_error(str(payload["error"]), payload.get("error_details") or payload.get("errorDetails") or {})]
-    if "type" in payload and "content" not in payload or isinstance(payload.get("content"), str):
+    if ("type" in payload and "content" not in payload) or isinstance(payload.get("content"), str):
         return _typed(payload)
     return _adk(payload)
 

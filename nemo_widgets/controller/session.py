@@ -87,6 +87,7 @@ class AsyncSession:
                  render_log: RenderLog | None = None, poll_interval: float | None = None) -> None:
         self.client = client
         self.on_update = on_update
+        client.notify = lambda text: self._emit(Update("notice", text))
         self.state: dict[str, Any] = {}
         self.render_log = render_log or RenderLog(client.identity.folder / "renders.json", client.base_url
                                                   if client.kind != "embedded" else "embedded")
@@ -98,17 +99,13 @@ class AsyncSession:
     async def open(cls, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
                    on_update: Callable[[Update], None] | None = None) -> AsyncSession:
         """Connect (the embedded backend unless a URL or token is configured) and start or reuse a session."""
-        emit = on_update or (lambda update: None)
-        emit(Update("status", "Connecting..."))
-        holder: list[AsyncSession] = []
-        client = await open_client(Settings.from_env(base_url, token),
-                                   notify=lambda text: holder[0]._emit(Update("notice", text)) if holder else None)
-        session = cls(client, on_update=on_update)
-        holder.append(session)
+        if on_update is not None:
+            on_update(Update("status", "Connecting..."))
+        session = cls(await open_client(Settings.from_env(base_url, token)), on_update=on_update)
         if session_id:
-            client.use_session(session_id)
+            session.client.use_session(session_id)
         await session.refresh()
-        emit(Update("status", "Ready."))
+        session._emit(Update("status", "Ready."))
         return session
 
     @property
