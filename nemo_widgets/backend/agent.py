@@ -128,9 +128,8 @@ class Agent:
         self._waiting.append(turn.invocation_id)
         job = loop.run_in_executor(self._executor, make)
         await asyncio.sleep(0)
-        last_progress: dict[str, Any] = {"stage": "queued", "percent": 0}
-        if turn.invocation_id in self._waiting:
-            last_progress["queue_position"] = self._waiting.index(turn.invocation_id) + 1
+        last_progress: dict[str, Any] = self._queued(turn) or {"stage": "queued", "percent": 0}
+        if "queue_position" in last_progress:
             yield last_progress
         while not job.done():
             update = asyncio.ensure_future(updates.get())
@@ -141,9 +140,7 @@ class Agent:
                 update.cancel()
                 if job.done():
                     break
-                if turn.invocation_id in self._waiting:
-                    last_progress = {"stage": "queued", "percent": 0,
-                                     "queue_position": self._waiting.index(turn.invocation_id) + 1}
+                last_progress = self._queued(turn) or last_progress
             yield last_progress
         while not updates.empty():
             yield updates.get_nowait()
@@ -157,6 +154,12 @@ class Agent:
         result.update({"status": "ok", "media_id": media_id, "duration": media["duration"],
                        "summary": f'Your song "{song.title}" is ready: {song.spec.genre}, {song.spec.key}, '
                                   f"{song.spec.bpm:g} bpm, {int(song.duration // 60)}:{int(song.duration % 60):02d}."})
+
+    def _queued(self, turn: Turn) -> dict[str, Any] | None:
+        """The progress of a song still waiting for a worker, with its place in the queue; None once it runs."""
+        if turn.invocation_id not in self._waiting:
+            return None
+        return {"stage": "queued", "percent": 0, "queue_position": self._waiting.index(turn.invocation_id) + 1}
 
     def _edit(self, turn: Turn, call: ToolCall) -> dict[str, Any]:
         return EDITS[call.name](turn.state, call.args)

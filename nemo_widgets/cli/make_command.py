@@ -11,8 +11,8 @@ import argparse
 import asyncio
 import shutil
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from nemo_widgets.cli.progress_bar import progress_bar
 from nemo_widgets.cli.render_command import add_video_options
 
 PROTOCOL_QUALITY = {"draft": "draft", "standard": "high", "high": "best"}
-DEFAULT_PROMPT = "an upbeat pop song with vocals"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -78,7 +77,7 @@ def embedded_backend(folder: Path) -> Iterator[str]:
 async def _make(base_url: str, folder: Path, lyrics: str, args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     from nemo_widgets.client.api import NemoClient
     from nemo_widgets.client.config import Identity
-    from nemo_widgets.controller.session import AsyncSession, Update
+    from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, Update
 
     prompt = args.prompt or DEFAULT_PROMPT
     with progress_bar(enabled=not args.quiet) as progress:

@@ -106,7 +106,7 @@ class RenderStatus:
 class NemoClient:
     """The protocol for one session on one backend; `kind` is "embedded", "cloud" or "server"."""
 
-    def __init__(self, base_url: str, identity: Identity, *, token: str | None = None, token_key: str | None = None,
+    def __init__(self, base_url: str, identity: Identity, *, token: str | None = None, backend_key: str | None = None,
                  register_url: str | None = REGISTER_URL, notify: Notify | None = None, sleep: Sleep = asyncio.sleep,
                  transport: httpx.AsyncBaseTransport | None = None, kind: str = "server") -> None:
         self.base_url = base_url.rstrip("/")
@@ -117,7 +117,7 @@ class NemoClient:
         self.session_id: str | None = None
         self.user_id: str | None = None
         self._token = token
-        self._token_key = token_key or self.base_url
+        self.backend_key = backend_key or self.base_url  # names this backend in the token cache and render log
         self.notify: Notify = notify or (lambda message: _LOG.info("%s", message))
         self._sleep = sleep
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, follow_redirects=True,
@@ -137,7 +137,7 @@ class NemoClient:
     async def token(self) -> str:
         if self._token:
             return self._token
-        cached = self.identity.cached_token(self._token_key)
+        cached = self.identity.cached_token(self.backend_key)
         if cached is not None:
             self._token, self.user_id = cached.token, cached.user_id or self.user_id
             return cached.token
@@ -171,7 +171,7 @@ class NemoClient:
             if expires > 1e12:
                 expires /= 1000
             self.user_id = str(data.get("user_id") or "")
-            self.identity.save_token(self._token_key, CachedToken(token, self.user_id, expires))
+            self.identity.save_token(self.backend_key, CachedToken(token, self.user_id, expires))
             self._token = token
             return token
 
@@ -208,7 +208,7 @@ class NemoClient:
                 raise AuthError("The backend refused your NEMO_TOKEN (bad or expired): set a valid token.",
                                 code=error.code, status=error.status) from None
             rules_used.add("auth")
-            self.identity.forget_token(self._token_key)
+            self.identity.forget_token(self.backend_key)
             self._token = None
             await self._fetch_token()
             return
@@ -229,7 +229,7 @@ class NemoClient:
     def _no_credits(self, error: NemoError) -> NoCredits:
         bind_id = str(error.data.get("bind_id") or self.user_id or "")
         url = f"{self.register_url}?bind={bind_id}" if self.anonymous and self.register_url and bind_id else None
-        return NoCredits(no_credits_message(bind_id, self.anonymous, url), register_url=url, code=2001,
+        return NoCredits(no_credits_message(self.anonymous, url), register_url=url, code=2001,
                          status=error.status, data=error.data)
 
     # sessions, credits, state -------------------------------------------------------------------------------
@@ -330,13 +330,13 @@ class NemoClient:
             if not path.is_file():
                 raise BadRequest(f"{path} is not a file that can be read.")
         multipart = MultipartBody("files", files, progress)
-        data = await self._call("POST", lambda sid: f"/api/upload-video/{APP_NAME}/me/{sid}", content=multipart.stream,
+        data = await self._call("POST", _upload_path, content=multipart.stream,
                                 headers={"Content-Type": multipart.content_type,
                                          "Content-Length": str(multipart.length)})
         return [_uploaded(f) for f in data.get("files") or []]
 
     async def upload_urls(self, urls: Sequence[str]) -> list[UploadedFile]:
-        data = await self._call("POST", lambda sid: f"/api/upload-video/{APP_NAME}/me/{sid}",
+        data = await self._call("POST", _upload_path,
                                 json={"urls": list(urls), "source_type": "url"})
         return [_uploaded(f) for f in data.get("files") or []]
 
@@ -395,6 +395,10 @@ class NemoClient:
         finally:
             temp.unlink(missing_ok=True)
         return target
+
+
+def _upload_path(session_id: str) -> str:
+    return f"/api/upload-video/{APP_NAME}/me/{session_id}"
 
 
 def _uploaded(raw: dict[str, Any]) -> UploadedFile:

@@ -16,17 +16,17 @@ async def open_client(settings: Settings | None = None, *, announce: Notify = pr
     settings = settings or Settings.from_env()
     if settings.embedded:
         backend = await asyncio.to_thread(embedded_backend)
-        base_url, token_key, kind = backend.base_url, f"embedded:{backend.data_dir}", "embedded"
+        base_url, backend_key, kind = backend.base_url, f"embedded:{backend.data_dir}", "embedded"
         label = f"the embedded backend at {base_url} (songs are made on this machine, data in {backend.data_dir})"
     else:
         assert settings.base_url is not None
-        base_url, token_key = settings.base_url, settings.base_url
+        base_url, backend_key = settings.base_url, settings.base_url
         kind = "cloud" if base_url == CLOUD_BASE else "server"
         label = "the Nemo cloud" if base_url == CLOUD_BASE else f"the backend at {base_url}"
     if label not in _announced:
         _announced.add(label)
         announce(f"nemo_widgets: using {label}.")
-    return NemoClient(base_url, Identity(settings.folder), token=settings.token, token_key=token_key, kind=kind)
+    return NemoClient(base_url, Identity(settings.folder), token=settings.token, backend_key=backend_key, kind=kind)
 
 
 def describe_backend(client: NemoClient) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # the protocol's limit per file
 SUPPORTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
 AUTH_CODES = frozenset({1001, 1010, 1011})
 
@@ -73,7 +74,7 @@ class BackendUnavailable(NemoError):
     """The backend could not be reached or started."""
 
 
-def no_credits_message(bind_id: str | None, anonymous: bool, register_url: str | None) -> str:
+def no_credits_message(anonymous: bool, register_url: str | None) -> str:
     if anonymous and register_url:
         return f"You are out of credits. Register to get more and keep this work: {register_url}"
     if anonymous:

@@ -89,8 +89,7 @@ class AsyncSession:
         self.on_update = on_update
         client.notify = lambda text: self._emit(Update("notice", text))
         self.state: dict[str, Any] = {}
-        self.render_log = render_log or RenderLog(client.identity.folder / "renders.json", client.base_url
-                                                  if client.kind != "embedded" else "embedded")
+        self.render_log = render_log or RenderLog(client.identity.folder / "renders.json", client.backend_key)
         self.poll_interval = poll_interval if poll_interval is not None else (
             CLOUD_POLL if client.kind == "cloud" else LOCAL_POLL)
         self._export_lock = asyncio.Lock()
@@ -115,6 +114,10 @@ class AsyncSession:
     def _emit(self, update: Update) -> None:
         if self.on_update is not None:
             self.on_update(update)
+
+    def _byte_progress(self, label: str, stage: str) -> Callable[[int, int], None]:
+        """A (bytes done, bytes in all) callback that reports a transfer as a progress update."""
+        return lambda done, total: self._emit(Update("progress", label, stage, round(100 * done / max(total, 1))))
 
     # making and editing ------------------------------------------------------------------------------------
 
@@ -243,10 +246,7 @@ class AsyncSession:
         urls = [str(i) for i in items if str(i).startswith(("http://", "https://"))]
         paths = [Path(i) for i in items if not str(i).startswith(("http://", "https://"))]
         if paths:
-            def sent(done: int, total: int) -> None:
-                self._emit(Update("progress", "Uploading", "uploading", round(100 * done / max(total, 1))))
-
-            await self.client.upload_files(paths, progress=sent)
+            await self.client.upload_files(paths, progress=self._byte_progress("Uploading", "uploading"))
         if urls:
             self._emit(Update("status", "Fetching the links..."))
             await self.client.upload_urls(urls)
@@ -281,11 +281,7 @@ class AsyncSession:
                 status = await self.client.render_status(status.id)
             if status.status != "completed":
                 raise RenderFailed(f"The export failed: {status.error or status.status}.")
-
-            def received(done: int, total: int) -> None:
-                self._emit(Update("progress", "Downloading", "downloading", round(100 * done / max(total, 1))))
-
-            path = await self.client.download(status, target, progress=received)
+            path = await self.client.download(status, target, progress=self._byte_progress("Downloading", "downloading"))
         except RenderFailed:
             self.render_log.remove(status.id)
             raise

@@ -6,7 +6,8 @@ import re
 import tempfile
 from pathlib import Path
 
-MAX_BYTES = 200 * 1024 * 1024
+from nemo_widgets.client.errors import MAX_UPLOAD_BYTES
+
 
 
 class UploadError(ValueError):
@@ -15,7 +16,7 @@ class UploadError(ValueError):
 
 class UploadBuffer:
     def __init__(self, name: str, size: int) -> None:
-        if size > MAX_BYTES:
+        if size > MAX_UPLOAD_BYTES:
             raise UploadError(f"{name} is over the 200 MB limit: compress or trim it first.")
         safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).strip() or "upload"
         self.folder = Path(tempfile.mkdtemp(prefix="nemo-upload-"))
