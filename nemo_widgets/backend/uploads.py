@@ -71,11 +71,13 @@ class Upload:
 
 
 def too_large() -> ApiError:
-    return ApiError(FILE_TOO_LARGE, f"The file is over {MAX_UPLOAD_MB} MB: compress or trim it and upload it again.", 413)
+    return ApiError(FILE_TOO_LARGE, f"The file is over {MAX_UPLOAD_MB} MB: compress or trim it and upload it again.",
+                    413)
 
 
 def unsupported(name: str) -> ApiError:
-    return ApiError(UNSUPPORTED_FILE, f"{name} is not a media file we can use. Supported formats: {SUPPORTED_FORMATS}.", 415)
+    return ApiError(UNSUPPORTED_FILE,
+                    f"{name} is not a media file we can use. Supported formats: {SUPPORTED_FORMATS}.", 415)
 
 
 def picture_too_large(name: str, info: MediaInfo) -> ApiError:

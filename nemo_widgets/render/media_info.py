@@ -59,7 +59,8 @@ def media_info(path: Path) -> MediaInfo | None:
     accepted = next((CONTAINERS[n] for n in names if n in CONTAINERS), None)
     if accepted is None:
         return None
-    video = next((m for m in re.finditer(r"Stream #\S+.*?: Video: (\w+)(.*)", text) if "(attached pic)" not in m[2]), None)
+    streams = re.finditer(r"Stream #\S+.*?: Video: (\w+)(.*)", text)
+    video = next((m for m in streams if "(attached pic)" not in m[2]), None)  # cover art is not a video
     if accepted == "mov" and not re.search(r"major_brand\s*:\s*qt", text):
         accepted = "mp4" if video else "m4a"  # the ISO family: QuickTime files say brand "qt"
     audio = "Audio:" in text
@@ -81,8 +82,8 @@ def has_stream(path: Path, kind: str) -> bool:
     selector = {"audio": "0:a:0", "video": "0:v:0"}[kind]
     try:
         result = subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-nostdin", *_ffmpeg_input(path), "-map", selector, "-t", "0.05", "-f", "null",
-             "-"],
+            [ffmpeg_exe(), "-v", "error", "-nostdin", *_ffmpeg_input(path), "-map", selector, "-t", "0.05",
+             "-f", "null", "-"],
             capture_output=True, text=True, check=False, timeout=PROBE_SECONDS,
         )
     except subprocess.TimeoutExpired:
