@@ -128,12 +128,14 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
         raise ApiError(400, "Send files as multipart/form-data in the field `files`, or JSON with `urls`.", 400)
     folder.mkdir(parents=True, exist_ok=True)
-    parts: list[_Part] = []
+    files: list[_Part] = []  # only the file parts: other parts are dropped as soon as they end
+    current = _Part()
     header: list[bytes] = [b"", b""]
     ended = False
 
     def on_part_begin() -> None:
-        parts.append(_Part())
+        nonlocal current
+        current = _Part()
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header[0] += data[start:end]
@@ -142,30 +144,28 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
         header[1] += data[start:end]
 
     def on_header_end() -> None:
-        parts[-1].headers[header[0].decode("latin-1").lower()] = header[1].decode("utf-8", "replace")
+        current.headers[header[0].decode("latin-1").lower()] = header[1].decode("utf-8", "replace")
         header[0], header[1] = b"", b""
 
     def on_headers_finished() -> None:
-        part = parts[-1]
-        _, disposition = parse_options_header(part.headers.get("content-disposition", "").encode("utf-8"))
+        _, disposition = parse_options_header(current.headers.get("content-disposition", "").encode("utf-8"))
         if disposition.get(b"name") == b"files" and b"filename" in disposition:
-            if sum(p.path is not None for p in parts) >= MAX_FILES:
+            if len(files) >= MAX_FILES:
                 raise ApiError(400, f"Upload at most {MAX_FILES} files at once.", 400)
-            part.filename = safe_name(disposition[b"filename"].decode("utf-8", "replace"))
-            part.path = _incoming_path(folder)
-            part.file = part.path.open("wb")
+            current.filename = safe_name(disposition[b"filename"].decode("utf-8", "replace"))
+            current.path = _incoming_path(folder)
+            files.append(current)
+            current.file = current.path.open("wb")
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
-        part = parts[-1]
-        if part.file is not None:
-            part.file.write(data[start:end])
-            part.size += end - start
+        if current.file is not None:
+            current.file.write(data[start:end])
+            current.size += end - start
 
     def on_part_end() -> None:
-        part = parts[-1]
-        if part.file is not None:
-            part.file.close()
-            part.file = None
+        if current.file is not None:
+            current.file.close()
+            current.file = None
 
     def on_end() -> None:
         nonlocal ended
@@ -190,18 +190,17 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
         await to_thread.run_sync(parser.write, bytes(pending))
         if not ended:
             raise ApiError(400, "The upload was cut short: the multipart body ended before its closing boundary.", 400)
-        if any(part.size > MAX_BYTES for part in parts):
+        if any(part.size > MAX_BYTES for part in files):
             raise too_large()
     except BaseException as error:
-        for part in parts:
+        for part in files:
             part.discard()
         if isinstance(error, MultipartParseError):
             raise ApiError(400, "The multipart body is malformed: check its boundary and part headers.", 400) from None
         raise
-    saved = [Incoming(part.filename, part.path, part.size) for part in parts if part.path is not None]
-    if not saved:
+    if not files:
         raise ApiError(400, "No file came in the field `files`.", 400)
-    return saved
+    return [Incoming(part.filename, part.path, part.size) for part in files]
 
 
 @dataclass(frozen=True)

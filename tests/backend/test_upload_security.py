@@ -216,7 +216,7 @@ def test_name_lookups_have_a_deadline_and_do_not_block_the_server(tmp_path, monk
         time.sleep(0.3)
         started = time.monotonic()
         assert client.get("/api/credits/balance/simple", headers=headers).status_code == 200
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.5  # the lookup takes 3 s: it must not hold the event loop
         worker.join(timeout=20)
     assert answers["upload"].json()["message"] == UNREACHABLE
     assert answers["seconds"] < 2.5
