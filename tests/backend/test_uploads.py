@@ -23,6 +23,9 @@ def media(tmp_path_factory):
     subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "sine=d=2", str(folder / "beat.mp3")], check=True)
     subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", str(folder / "cover.png")],
                    check=True)
+    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-i", str(folder / "cover.png"), "-map", "0",
+                    "-map", "1", "-c:v", "png", "-disposition:v", "attached_pic", str(folder / "covered.mp3")],
+                   check=True)
     (folder / "notes.mp4").write_text("this is text pretending to be a video")
     return folder
 
@@ -51,6 +54,14 @@ def test_multipart_files_are_typed_by_content(tmp_path, media):
         assert [v["id"] for v in state["video_infos"]] == [f["id"] for f in got]
         other, _ = _setup(client, "stranger")
         assert client.get(f"/api/uploads/{got[1]['id']}", headers=other).status_code == 404
+
+
+def test_an_mp3_with_cover_art_is_audio(tmp_path, media):
+    with serving(tmp_path) as (client, _):
+        headers, session = _setup(client)
+        files = [("files", ("covered.mp3", (media / "covered.mp3").read_bytes(), "audio/mpeg"))]
+        got = client.post(f"/api/upload-video/nemo_agent/me/{session}", files=files, headers=headers).json()["data"]
+        assert (got["files"][0]["file_type"], got["files"][0]["format"]) == ("audio", "mp3")
 
 
 def test_a_file_that_is_not_media_is_refused_and_not_kept(tmp_path, media):
