@@ -45,9 +45,9 @@ def _progress(sse) -> dict:
     return json.loads(sse.data).get("actions", {}).get("stateDelta", {}).get("progress") or {}
 
 
-def _read_until(source, wanted) -> None:
+def _read_until(events, wanted) -> None:
     """Read the turn's events until one makes `wanted(progress)` true."""
-    for sse in source.iter_sse():
+    for sse in events:
         if wanted(_progress(sse)):
             return
     raise AssertionError("the turn ended before the expected progress")
@@ -80,9 +80,9 @@ def test_a_client_that_hangs_up_keeps_its_running_song_and_gets_back_the_credits
         user = _login(client, "hangs-up")
         running, queued = _session(client), _session(client)
         with connect_sse(client, "POST", "/run_sse", json=_body(running, _song(short_lyrics))) as first:
-            _read_until(first, _running)
+            _read_until(first.iter_sse(), _running)
             with connect_sse(client, "POST", "/run_sse", json=_body(queued, _song(short_lyrics))) as second:
-                _read_until(second, lambda progress: progress.get("queue_position") == 1)
+                _read_until(second.iter_sse(), lambda progress: progress.get("queue_position") == 1)
                 assert _available(client) == ANONYMOUS_CREDITS - 2 * prices.GENERATE_SONG
         _eventually(lambda: _available(client) == ANONYMOUS_CREDITS - prices.GENERATE_SONG, 10)
         _eventually(lambda: _state(client, running)["generated_media"], 120)
@@ -107,7 +107,7 @@ def test_a_turn_whose_server_was_killed_is_refunded_at_the_next_start(tmp_path, 
             token = client.headers["Authorization"]
             with contextlib.suppress(httpx.HTTPError), \
                     connect_sse(client, "POST", "/run_sse", json=_body(session, _song(short_lyrics))) as source:
-                _read_until(source, _running)
+                _read_until(source.iter_sse(), _running)
                 server.kill()
                 server.wait()
     finally:
@@ -162,7 +162,8 @@ def test_an_upload_during_a_song_is_kept_and_a_second_turn_is_refused_before_any
         _login(client, "one-writer")
         session = _session(client)
         with connect_sse(client, "POST", "/run_sse", json=_body(session, _song(short_lyrics))) as source:
-            _read_until(source, _running)
+            events = source.iter_sse()
+            _read_until(events, _running)
             for text in (_song(short_lyrics), "make it 9:16"):
                 refused = client.post("/run_sse", json=_body(session, text))
                 assert refused.status_code == 409, refused.text
@@ -170,8 +171,8 @@ def test_an_upload_during_a_song_is_kept_and_a_second_turn_is_refused_before_any
             assert _available(client) == ANONYMOUS_CREDITS - prices.GENERATE_SONG
             files = [("files", ("beat.mp3", (tmp_path / "beat.mp3").read_bytes(), "audio/mpeg"))]
             assert client.post(f"/api/upload-video/nemo_agent/me/{session}", files=files).json()["code"] == 0
-            events = [json.loads(sse.data) for sse in source.iter_sse()]
-        assert events[-1].get("turnComplete") is True, events[-1]
+            last = [json.loads(sse.data) for sse in events][-1]
+        assert last.get("turnComplete") is True, last
         state = _state(client, session)
         assert [v["filename"] for v in state["video_infos"]] == ["beat.mp3"]
         assert [m["kind"] for m in state["generated_media"]] == ["song"]
