@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nemo_widgets.backend.owners import close_owner, is_gone, open_owner
+from nemo_widgets.protocol.names import TURN_LIMIT_SECONDS
 
 ANONYMOUS_CREDITS = 100
 TOKEN_LIFETIME = 7 * 24 * 3600
@@ -222,10 +223,11 @@ class Store:
     def begin_turn(self, user: User, session_id: str, invocation_id: str, cost: int, song_id: str | None,
                    now: float) -> TurnRefusal | None:
         """Journal a turn and take its credits in one transaction, before its stream opens. Refused, with nothing
-        taken or written, while a live backend runs another turn in this session or when credits are short."""
+        taken or written, while a live backend runs another turn in this session (one that started within the
+        protocol's longest turn, so a turn stuck by a bug cannot lock the session) or when credits are short."""
         with self._writing() as db:
-            running = db.execute("SELECT pid, instance FROM turns WHERE session_id = ? AND status = 'running'",
-                                 (session_id,)).fetchall()
+            running = db.execute("SELECT pid, instance FROM turns WHERE session_id = ? AND status = 'running' "
+                                 "AND started > ?", (session_id, now - TURN_LIMIT_SECONDS)).fetchall()
             if any(not is_gone(pid, instance) for pid, instance in running):
                 return TurnRefusal.BUSY
             if cost and db.execute(

@@ -130,9 +130,9 @@ def test_only_the_turns_of_dead_backends_are_refunded_and_their_song_folders_rem
         dead_session, live_session = _session(client), _session(client)
         user = User(user_id, "anonymous")
         # a backend in another process opens a turn, starts writing its song, and dies
-        script = ("import sys, pathlib; from nemo_widgets.backend.store import Store, User; "
-                  "store = Store(pathlib.Path(sys.argv[1])); "
-                  "assert store.begin_turn(User(sys.argv[2], 'anonymous'), sys.argv[3], 'inv_dead', 20, 'song_dead', 0) is None")
+        script = ("import sys, pathlib, time; from nemo_widgets.backend.store import Store, User; "
+                  "store = Store(pathlib.Path(sys.argv[1])); user = User(sys.argv[2], 'anonymous'); "
+                  "assert store.begin_turn(user, sys.argv[3], 'inv_dead', 20, 'song_dead', time.time()) is None")
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-c", script, str(tmp_path), user_id, dead_session], check=True, env=env)
         songs = tmp_path / "media" / user_id / dead_session
@@ -140,7 +140,7 @@ def test_only_the_turns_of_dead_backends_are_refunded_and_their_song_folders_rem
             folder.mkdir(parents=True)
             (folder / "song.wav").write_bytes(b"RIFF")
         # this backend, alive, has a turn open in another session
-        assert store.begin_turn(user, live_session, "inv_live", 10, None, 0) is None
+        assert store.begin_turn(user, live_session, "inv_live", 10, None, time.time()) is None
         assert _available(client) == ANONYMOUS_CREDITS - 30
         response = client.post("/run_sse", json=_body(live_session, "make it 9:16"))
         assert response.status_code == 409 and response.json()["code"] == 409
