@@ -114,15 +114,16 @@ class Agent:
         task = asyncio.get_running_loop().create_task(self._run(turn, events.put_nowait))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        return self._relay(turn, task, events)
+        return self._relay(turn, events)
 
-    async def _relay(self, turn: Turn, task: asyncio.Task[None],
-                     events: asyncio.Queue[dict[str, Any] | None]) -> AsyncIterator[dict[str, Any]]:
+    async def _relay(self, turn: Turn, events: asyncio.Queue[dict[str, Any] | None]) -> AsyncIterator[dict[str, Any]]:
+        finished = False
         try:
             while (item := await events.get()) is not None:
                 yield item
+            finished = True
         finally:
-            if not task.done():
+            if not finished:
                 self._hang_up(turn)
 
     def _hang_up(self, turn: Turn) -> None:
