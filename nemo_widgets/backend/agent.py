@@ -1,20 +1,29 @@
 """The agent behind `POST /run_sse`: a chat message becomes tool calls that edit the session.
 
-`prepare` runs before the stream opens, so a missing session (1002) or missing credits
-(2001) are plain HTTP errors; `stream` then yields ADK events: an acknowledgement, a
-`functionCall` and `functionResponse` per tool, progress in `actions.stateDelta` while a
-song is made (also every HEARTBEAT seconds while nothing else happens), the final reply.
-Songs are made on a bounded worker pool, off the event loop.
+`prepare` runs before the stream opens, so a missing session (1002), a turn already running
+in the session (409) or missing credits (2001) are plain HTTP errors; it journals the turn
+and takes its credits in one transaction. `stream` starts the turn as a task of its own and
+relays its ADK events: an acknowledgement, a `functionCall` and `functionResponse` per tool,
+progress in `actions.stateDelta` while a song is made (also every HEARTBEAT seconds while
+nothing else happens), the final reply. A client that hangs up does not stop the turn: its
+results still reach the session's state, except a song still waiting for a worker, which is
+taken off the queue and refunded. Each tool's change is applied to the state as it is then,
+so an upload made meanwhile is kept. Turns left open by a backend that died are refunded
+(their song folders removed) when the next backend starts. Songs are made on a bounded
+worker pool, off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import shutil
+import time
 import uuid
-from collections.abc import AsyncIterator
-from concurrent.futures import Executor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +32,7 @@ from nemo_widgets.backend import prices
 from nemo_widgets.backend.errors import NO_CREDITS, ApiError, session_not_found
 from nemo_widgets.backend.events import error_event, event
 from nemo_widgets.backend.intents import HELP, ToolCall, understand
-from nemo_widgets.backend.store import Store, User
+from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.pipeline import compose_song
 from nemo_widgets.render.presets import FRAMES
@@ -32,16 +41,26 @@ from nemo_widgets.render.song_draft import TITLE_MS, song_draft
 _LOG = logging.getLogger(__name__)
 _LOG.addHandler(logging.NullHandler())
 HEARTBEAT = 10.0  # seconds of silence before a progress event repeats itself
+TURN_RUNNING = "A turn is already running in this session: wait for it to finish."
+
+Emit = Callable[[dict[str, Any] | None], None]  # None: the turn has no more events
 
 
 @dataclass
 class Turn:
     user: User
     session_id: str
-    state: dict[str, Any]
+    state: dict[str, Any]  # the session's state as last read or written by this turn
     calls: list[ToolCall]
     cost: int
     invocation_id: str = field(default_factory=lambda: f"inv_{uuid.uuid4().hex[:12]}")
+    song_id: str = field(default_factory=lambda: f"song_{secrets.token_hex(6)}")  # the folder a generate_song writes
+    song_job: Future[Any] | None = None
+    client_gone: bool = False
+
+
+class SongCancelled(Exception):
+    """The client hung up while the turn's song was still waiting for a worker."""
 
 
 class Agent:
@@ -50,6 +69,17 @@ class Agent:
         self._media_dir = media_dir
         self._executor = executor
         self._waiting: list[str] = []  # invocations whose song has not started yet, oldest first
+        self._running: set[asyncio.Task[None]] = set()  # turns in flight, kept alive when their client leaves
+        self._recover()
+
+    def _recover(self) -> None:
+        """Refund the turns that dead backends left open, and remove the song folders they were writing."""
+        for turn in self._store.orphaned_turns():
+            if self._store.refund_turn(turn.invocation_id) and turn.song_id:
+                session = self._media_dir / turn.user_id / turn.session_id
+                for folder in (session / turn.song_id, *session.glob(f".{turn.song_id}.*")):
+                    shutil.rmtree(folder, ignore_errors=True)
+                _LOG.warning("refunded turn %s, left open by a backend that stopped", turn.invocation_id)
 
     def prepare(self, user: User, session_id: str, message: str) -> Turn:
         state = self._store.session_state(user, session_id)
@@ -57,11 +87,17 @@ class Agent:
             raise session_not_found(session_id)
         songs = [m for m in state["generated_media"] if m.get("kind") == "song"]
         calls = understand(message, has_song=bool(songs))
-        cost = sum(self._price(call) for call in calls)
-        if cost and not self._store.spend(user, cost):
-            raise ApiError(NO_CREDITS, f"Not enough credits: this needs {cost}. Register to get more.", 402,
-                           {"bind_id": user.id, "needed": cost})
-        return Turn(user, session_id, state, calls, cost)
+        turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls))
+        if not calls:
+            return turn
+        song_id = turn.song_id if any(call.name == "generate_song" for call in calls) else None
+        refusal = self._store.begin_turn(user, session_id, turn.invocation_id, turn.cost, song_id, time.time())
+        if refusal is TurnRefusal.BUSY:
+            raise ApiError(409, TURN_RUNNING, 409, {"session_id": session_id})
+        if refusal is TurnRefusal.NO_CREDITS:
+            raise ApiError(NO_CREDITS, f"Not enough credits: this needs {turn.cost}. Register to get more.", 402,
+                           {"bind_id": user.id, "needed": turn.cost})
+        return turn
 
     @staticmethod
     def _price(call: ToolCall) -> int:
@@ -69,39 +105,63 @@ class Agent:
             return prices.GENERATE_SONG if "lyrics" in call.args else prices.NEW_VERSION
         return prices.DRAFT_EDIT
 
-    async def stream(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+    def stream(self, turn: Turn) -> AsyncIterator[dict[str, Any]]:
+        """Start the prepared turn now, on the running loop, and return its events; call it before the response
+        starts, so the turn runs (and is settled) even when the client is gone before reading anything."""
         if not turn.calls:
-            yield event(turn.invocation_id, text=HELP, turn_complete=True)
-            return
-        yield event(turn.invocation_id, text="On it.")
-        replies = []
+            return _one(event(turn.invocation_id, text=HELP, turn_complete=True))
+        events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        task = asyncio.get_running_loop().create_task(self._run(turn, events.put_nowait))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return self._relay(turn, events)
+
+    async def _relay(self, turn: Turn, events: asyncio.Queue[dict[str, Any] | None]) -> AsyncIterator[dict[str, Any]]:
+        finished = False
         try:
+            while (item := await events.get()) is not None:
+                yield item
+            finished = True
+        finally:
+            if not finished:
+                self._hang_up(turn)
+
+    def _hang_up(self, turn: Turn) -> None:
+        """The client left: the turn goes on, but a song not yet started is taken off the queue."""
+        turn.client_gone = True
+        if turn.song_job is not None:
+            turn.song_job.cancel()  # only succeeds while the song waits for a worker
+
+    async def _run(self, turn: Turn, emit: Emit) -> None:
+        try:
+            emit(event(turn.invocation_id, text="On it."))
+            replies = []
             for call in turn.calls:
                 call_id = f"call_{secrets.token_hex(6)}"
-                yield event(turn.invocation_id, function_call={"id": call_id, "name": call.name, "args": _shown_args(call)})
+                emit(event(turn.invocation_id, function_call={"id": call_id, "name": call.name, "args": _shown_args(call)}))
                 if call.name == "generate_song":
                     result: dict[str, Any] = {}
                     async for progress in self._generate(turn, call, result):
-                        yield event(turn.invocation_id, state_delta={"progress": progress})
+                        emit(event(turn.invocation_id, state_delta={"progress": progress}))
                 else:
-                    try:
-                        result = self._edit(turn, call)
-                    except ToolError as error:
-                        result = {"status": "error", "summary": str(error)}
-                self._store.save_state(turn.user, turn.session_id, turn.state)
-                yield event(turn.invocation_id, function_response={"id": call_id, "name": call.name, "response": result},
-                            state_delta={"draft": turn.state["draft"]})
+                    result = await self._edit(turn, call)
+                emit(event(turn.invocation_id, function_response={"id": call_id, "name": call.name, "response": result},
+                           state_delta={"draft": turn.state["draft"]}))
                 replies.append(result["summary"])
+            await asyncio.to_thread(self._store.commit_turn, turn.invocation_id)
+            emit(event(turn.invocation_id, text=" ".join(replies), turn_complete=True))
+        except SongCancelled:
+            await asyncio.to_thread(self._store.refund_turn, turn.invocation_id)
         except EngineInputError as error:
-            self._store.refund(turn.user, turn.cost)
-            yield error_event("EngineInputError", str(error))
-            return
+            await asyncio.to_thread(self._store.refund_turn, turn.invocation_id)
+            emit(error_event("EngineInputError", str(error)))
         except Exception as error:  # the stream is already open: report in ADK's error shape, then close
             _LOG.exception("turn %s failed", turn.invocation_id)
-            self._store.refund(turn.user, turn.cost)
-            yield error_event(type(error).__name__, "The song could not be made; your credits were refunded.")
-            return
-        yield event(turn.invocation_id, text=" ".join(replies), turn_complete=True)
+            refunded = await asyncio.to_thread(self._store.refund_turn, turn.invocation_id)
+            emit(error_event(type(error).__name__, "The song could not be made; your credits were refunded." if refunded
+                             else "The turn stopped early; what it made so far is in the session."))
+        finally:
+            emit(None)
 
     async def _generate(self, turn: Turn, call: ToolCall, result: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         if "lyrics" in call.args:
@@ -112,7 +172,7 @@ class Agent:
             seed = last["seed"] + (1 if call.args.get("new_seed") else 0)
             voice = call.args.get("changes", {}).get("voice", last["voice"])
             instrumental = call.args.get("changes", {}).get("instrumental", last["instrumental"])
-        media_id = f"song_{secrets.token_hex(6)}"
+        media_id = turn.song_id
         folder = self._media_dir / turn.user.id / turn.session_id / media_id
         loop = asyncio.get_running_loop()
         updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -121,39 +181,56 @@ class Agent:
             loop.call_soon_threadsafe(updates.put_nowait, {"stage": stage, "percent": round(fraction * 100)})
 
         def make() -> Any:
-            self._waiting.remove(turn.invocation_id)
+            self._unqueue(turn)
             return compose_song(lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental,
                                 progress=report)
 
         self._waiting.append(turn.invocation_id)
-        job = loop.run_in_executor(self._executor, make)
-        await asyncio.sleep(0)
-        last_progress: dict[str, Any] = self._queued(turn) or {"stage": "queued", "percent": 0}
-        if "queue_position" in last_progress:
-            yield last_progress
-        while not job.done():
-            update = asyncio.ensure_future(updates.get())
-            await asyncio.wait({job, update}, timeout=HEARTBEAT, return_when=asyncio.FIRST_COMPLETED)
-            if update.done():
-                last_progress = update.result()
-            else:  # the song finished, or a heartbeat is due: the same progress again
-                update.cancel()
-                if job.done():
-                    break
-                last_progress = self._queued(turn) or last_progress
-            yield last_progress
+        turn.song_job = self._executor.submit(make)
+        if turn.client_gone:
+            self._hang_up(turn)
+        job = asyncio.wrap_future(turn.song_job)
+        try:
+            await asyncio.sleep(0)
+            last_progress: dict[str, Any] = self._queued(turn) or {"stage": "queued", "percent": 0}
+            if "queue_position" in last_progress:
+                yield last_progress
+            while not job.done():
+                update = asyncio.ensure_future(updates.get())
+                await asyncio.wait({job, update}, timeout=HEARTBEAT, return_when=asyncio.FIRST_COMPLETED)
+                if update.done():
+                    last_progress = update.result()
+                else:  # the song finished, or a heartbeat is due: the same progress again
+                    update.cancel()
+                    if job.done():
+                        break
+                    last_progress = self._queued(turn) or last_progress
+                yield last_progress
+        finally:
+            self._unqueue(turn)  # a song taken off the queue never ran `make`
+        if turn.song_job.cancelled():
+            raise SongCancelled(turn.invocation_id)
         while not updates.empty():
             yield updates.get_nowait()
-        song = await job
+        song = job.result()
         media = {"id": media_id, "kind": "song", "path": str(folder / "song.wav"), "folder": str(folder),
                  "title": song.title, "duration": round(song.duration, 3), "genre": song.spec.genre, "mood": song.spec.mood,
                  "key": str(song.spec.key), "bpm": song.spec.bpm, "voice": song.spec.voice,
                  "instrumental": song.spec.instrumental, "seed": song.spec.seed, "lyrics": lyrics, "prompt": prompt}
-        turn.state["generated_media"].append(media)
-        turn.state["draft"] = _carry_edits(turn.state["draft"], song_draft(folder))
+        draft = await asyncio.to_thread(song_draft, folder)
+
+        def add_song(state: dict[str, Any]) -> None:
+            state["generated_media"].append(media)
+            state["draft"] = _carry_edits(state["draft"], draft)
+
+        turn.state, _ = await asyncio.to_thread(self._store.update_state, turn.user, turn.session_id, add_song)
         result.update({"status": "ok", "media_id": media_id, "duration": media["duration"],
                        "summary": f'Your song "{song.title}" is ready: {song.spec.genre}, {song.spec.key}, '
                                   f"{song.spec.bpm:g} bpm, {int(song.duration // 60)}:{int(song.duration % 60):02d}."})
+
+    def _unqueue(self, turn: Turn) -> None:
+        with contextlib.suppress(ValueError):
+            self._waiting.remove(turn.invocation_id)
 
     def _queued(self, turn: Turn) -> dict[str, Any] | None:
         """The progress of a song still waiting for a worker, with its place in the queue; None once it runs."""
@@ -161,8 +238,18 @@ class Agent:
             return None
         return {"stage": "queued", "percent": 0, "queue_position": self._waiting.index(turn.invocation_id) + 1}
 
-    def _edit(self, turn: Turn, call: ToolCall) -> dict[str, Any]:
-        return EDITS[call.name](turn.state, call.args)
+    async def _edit(self, turn: Turn, call: ToolCall) -> dict[str, Any]:
+        """One draft edit, applied to the session's state as it is now; a ToolError changes nothing."""
+        try:
+            turn.state, result = await asyncio.to_thread(self._store.update_state, turn.user, turn.session_id,
+                                                         lambda state: EDITS[call.name](state, call.args))
+        except ToolError as error:
+            return {"status": "error", "summary": str(error)}
+        return result
+
+
+async def _one(item: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield item
 
 
 def restyled_prompt(last: dict[str, Any], changes: dict[str, Any]) -> str:

@@ -128,9 +128,10 @@ def create_app(
         if not message:
             raise ApiError(400, "The new_message has no text.", 400)
         turn = agent.prepare(user, session_id, message)
+        items = agent.stream(turn)  # the turn starts now and is settled even if the client hangs up
 
         async def events() -> AsyncIterator[bytes]:
-            async for item in agent.stream(turn):
+            async for item in items:
                 yield frame(item)
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
@@ -180,7 +181,7 @@ def create_app(
         return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
 
     async def upload(request: Request) -> JSONResponse:
-        user, session_id, state = session_in_path(request)
+        user, session_id, _ = session_in_path(request)
         folder = renders.user_dir(user) / "uploads"
         if request.headers.get("content-type", "").startswith("application/json"):
             urls = (await json_body(request)).get("urls")
@@ -202,8 +203,8 @@ def create_app(
             for done in files:
                 Path(done.path).unlink(missing_ok=True)
             raise
-        state["video_infos"].extend(f.as_dict() for f in files)
-        store.save_state(user, session_id, state)
+        await run_in_threadpool(store.update_state, user, session_id,  # appended to the state as it is now
+                                lambda fresh: fresh["video_infos"].extend(f.as_dict() for f in files))
         return ok({"files": [f.as_dict() for f in files], "session_state_applied": True})
 
     async def uploaded_file(request: Request) -> FileResponse:

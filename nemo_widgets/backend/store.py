@@ -11,9 +11,15 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from nemo_widgets.backend.owners import close_owner, is_gone, open_owner
+from nemo_widgets.protocol.names import TURN_LIMIT_SECONDS
 
 ANONYMOUS_CREDITS = 100
 TOKEN_LIFETIME = 7 * 24 * 3600
@@ -39,6 +45,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     created REAL NOT NULL, language TEXT NOT NULL, state TEXT NOT NULL
 );
 """
+
+# the journal of chat turns in flight: written (and credits taken) before a turn's stream opens, closed when its
+# result reaches the session's state ('committed') or its credits are returned ('refunded'); `pid` and `instance`
+# name the backend running it, so a turn left open by a dead backend is found and settled at the next start
+TURNS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS turns (
+    invocation_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), session_id TEXT NOT NULL,
+    cost INTEGER NOT NULL, song_id TEXT, status TEXT NOT NULL, started REAL NOT NULL,
+    pid INTEGER NOT NULL, instance TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS open_turns ON turns (session_id) WHERE status = 'running';
+"""
+
+Change = TypeVar("Change")
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,24 @@ class RenderJob:
     duration: float | None
     size: int | None
     created: float
+
+
+class TurnRefusal(Enum):
+    """Why a turn may not start; nothing was charged or written."""
+
+    BUSY = "another turn is running in this session"
+    NO_CREDITS = "not enough credits"
+
+
+@dataclass(frozen=True)
+class OpenTurn:
+    """A turn the journal still shows as running."""
+
+    invocation_id: str
+    user_id: str
+    session_id: str
+    cost: int
+    song_id: str | None  # the song folder this turn writes, if it makes one
 
 
 INTERRUPTED = "The server stopped while this video was rendering: export it again."
@@ -96,11 +134,14 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._db.executescript(TURNS_SCHEMA)
         self._db.execute("UPDATE renders SET status = 'failed', error = ? WHERE status IN ('pending', 'processing')",
                          (INTERRUPTED,))
         self._lock = threading.Lock()
+        self.owner = open_owner()
 
     def close(self) -> None:
+        close_owner(self.owner)
         self._db.close()
 
     def issue_anonymous_token(self, client_id: str, now: float) -> IssuedToken | None:
@@ -152,10 +193,83 @@ class Store:
             row = self._db.execute("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def save_state(self, user: User, session_id: str, state: dict[str, Any]) -> None:
-        with self._lock, self._db:
-            self._db.execute("UPDATE sessions SET state = ? WHERE id = ? AND user_id = ?",
-                             (json.dumps(state), session_id, user.id))
+    def update_state(self, user: User, session_id: str,
+                     change: Callable[[dict[str, Any]], Change]) -> tuple[dict[str, Any], Change]:
+        """Apply `change` to the session's state as it is now and save it, in one transaction, so no other write
+        (an upload during a turn, another backend on this folder) is lost; when `change` raises, nothing is saved.
+        Returns the saved state and what `change` returned; LookupError when the session is not the user's."""
+        with self._writing() as db:
+            row = db.execute("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id)).fetchone()
+            if row is None:
+                raise LookupError(f"Session {session_id} was not found.")
+            state = json.loads(row[0])
+            result = change(state)
+            db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
+        return state, result
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes SQLite's write lock at once, so what is read inside is still
+        true when it is written, across threads (the store's lock) and across backends sharing the folder."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.rollback()
+                raise
+            self._db.commit()
+
+    def begin_turn(self, user: User, session_id: str, invocation_id: str, cost: int, song_id: str | None,
+                   now: float) -> TurnRefusal | None:
+        """Journal a turn and take its credits in one transaction, before its stream opens. Refused, with nothing
+        taken or written, while a live backend runs another turn in this session (one that started within the
+        protocol's longest turn, so a turn stuck by a bug cannot lock the session) or when credits are short."""
+        with self._writing() as db:
+            running = db.execute("SELECT pid, instance FROM turns WHERE session_id = ? AND status = 'running' "
+                                 "AND started > ?", (session_id, now - TURN_LIMIT_SECONDS)).fetchall()
+            if any(not is_gone(pid, instance) for pid, instance in running):
+                return TurnRefusal.BUSY
+            if cost and db.execute(
+                    "UPDATE users SET credits_consumed = credits_consumed + ? "
+                    "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
+                    (cost, user.id, cost)).rowcount != 1:
+                return TurnRefusal.NO_CREDITS
+            db.execute("INSERT INTO turns (invocation_id, user_id, session_id, cost, song_id, status, started, pid, "
+                       "instance) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                       (invocation_id, user.id, session_id, cost, song_id, now, self.owner.pid, self.owner.instance))
+        return None
+
+    def commit_turn(self, invocation_id: str) -> None:
+        """Close a turn whose results are all in the session's state."""
+        with self._writing() as db:
+            db.execute("UPDATE turns SET status = 'committed' WHERE invocation_id = ? AND status = 'running'",
+                       (invocation_id,))
+
+    def refund_turn(self, invocation_id: str) -> bool:
+        """Close a turn that could not finish and give its credits back, unless its song already reached the
+        session's state: then the user keeps the song and the turn counts as committed. True when refunded."""
+        with self._writing() as db:
+            row = db.execute("SELECT turns.user_id, turns.cost, turns.song_id, sessions.state FROM turns "
+                             "JOIN sessions ON sessions.id = turns.session_id "
+                             "WHERE turns.invocation_id = ? AND turns.status = 'running'", (invocation_id,)).fetchone()
+            if row is None:
+                return False
+            user_id, cost, song_id, state = row
+            delivered = song_id is not None and any(m.get("id") == song_id for m in json.loads(state)["generated_media"])
+            db.execute("UPDATE turns SET status = ? WHERE invocation_id = ?",
+                       ("committed" if delivered else "refunded", invocation_id))
+            if not delivered:
+                db.execute("UPDATE users SET credits_consumed = MAX(0, credits_consumed - ?) WHERE id = ?",
+                           (cost, user_id))
+        return not delivered
+
+    def orphaned_turns(self) -> list[OpenTurn]:
+        """Turns still running in the journal whose backend is gone (it crashed or was killed mid-turn)."""
+        with self._lock:
+            rows = self._db.execute("SELECT invocation_id, user_id, session_id, cost, song_id, pid, instance FROM turns "
+                                    "WHERE status = 'running' ORDER BY started").fetchall()
+        return [OpenTurn(*row[:5]) for row in rows if is_gone(row[5], row[6])]
 
     def spend(self, user: User, amount: int) -> bool:
         """Take `amount` credits if the user has them; False (and nothing taken) otherwise."""
@@ -164,11 +278,6 @@ class Store:
                 "UPDATE users SET credits_consumed = credits_consumed + ? "
                 "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?", (amount, user.id, amount))
         return cursor.rowcount == 1
-
-    def refund(self, user: User, amount: int) -> None:
-        with self._lock, self._db:
-            self._db.execute("UPDATE users SET credits_consumed = MAX(0, credits_consumed - ?) WHERE id = ?",
-                             (amount, user.id))
 
     def add_render(self, user: User, render_id: str, session_id: str, now: float) -> bool:
         """Queue a render; False when this user already has a render with that id."""
