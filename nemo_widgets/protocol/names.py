@@ -46,3 +46,4 @@ MAX_SONG_SECONDS: Final = 8 * 60  # the longest song length a request may ask fo
 MAX_SEED: Final = 2**31 - 1  # seeds are 0..MAX_SEED
 MAX_TITLE_CHARS: Final = 100  # a title card's longest text
 SONG_OPTIONS_KEY: Final = "song_options"  # the key of a song request's options in the /run_sse `state_delta`
+UPLOAD_SUFFIXES: Final = (*UPLOAD_FORMATS, "jpeg")  # file name endings a front end lets through for those formats

@@ -9,6 +9,7 @@ backends that only read text.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -49,8 +50,10 @@ class SongOptions:
             raise OptionError("voice", f"must be one of {', '.join(VOICES)}, not {self.voice!r}")
         if self.aspect is not None and self.aspect not in ASPECTS:
             raise OptionError("aspect", f"must be one of {', '.join(ASPECTS)}, not {self.aspect!r}")
-        if self.seed is not None and (type(self.seed) is not int or not 0 <= self.seed <= MAX_SEED):
-            raise OptionError("seed", f"must be a whole number from 0 to {MAX_SEED}, not {self.seed!r}")
+        if self.seed is not None:
+            if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or not 0 <= self.seed <= MAX_SEED:
+                raise OptionError("seed", f"must be a whole number from 0 to {MAX_SEED}, not {self.seed!r}")
+            object.__setattr__(self, "seed", int(self.seed))
         if self.instrumental is not None and type(self.instrumental) is not bool:
             raise OptionError("instrumental", f"must be true or false, not {self.instrumental!r}")
         if self.title is not None:
@@ -62,7 +65,8 @@ class SongOptions:
                 raise OptionError("title", "must be one line of printable text")
             object.__setattr__(self, "title", self.title.strip())
         if self.duration is not None:
-            if type(self.duration) not in (int, float) or not math.isfinite(self.duration) \
+            if isinstance(self.duration, bool) or not isinstance(self.duration, numbers.Real) \
+                    or not math.isfinite(self.duration) \
                     or not MIN_SONG_SECONDS <= self.duration <= MAX_SONG_SECONDS:
                 raise OptionError("duration", f"must be a number of seconds from {MIN_SONG_SECONDS} to "
                                               f"{MAX_SONG_SECONDS}, not {self.duration!r}")
