@@ -1,10 +1,13 @@
 // SongStudio's front end: lyrics and style in, progress and chat while the kernel works, the video out.
 import { h } from "./dom.js";
 import { Player, saveBytes } from "./player.js";
-import { checkFile, EXTENSIONS, sendFile } from "./uploads.js";
+import { checkFile, sendFile } from "./uploads.js";
 
-const VOICES = [["female", "Female voice"], ["male", "Male voice"]];
-const ASPECTS = [["16:9", "16:9 YouTube"], ["9:16", "9:16 TikTok, Reels"], ["1:1", "1:1 Square"]];
+// Display labels only: which voices and aspects exist comes from the kernel (the `voices` and `aspects` traits).
+const VOICE_LABELS = { female: "Female voice", male: "Male voice" };
+const ASPECT_LABELS = { "16:9": "16:9 YouTube", "9:16": "9:16 TikTok, Reels", "1:1": "1:1 Square" };
+const labelled = (values, labels) => values.map((v) => [v, labels[v] ?? v]);
+const SAFE_LINK = /^https?:\/\//i;
 const TRACK_COLUMNS = [["track", "#"], ["type", "Type"], ["name", "Name"], ["start_s", "Start"], ["end_s", "End"],
   ["volume", "Volume"], ["text", "Text"], ["source", "Source"]];
 
@@ -67,7 +70,8 @@ export function createStudio(model, el) {
     refineInput.value = "";
   } }, refineInput, h("button", { type: "submit" }, "Send"));
 
-  const fileInput = h("input", { type: "file", multiple: true, hidden: true, accept: EXTENSIONS.map((e) => `.${e}`).join(",") });
+  const limits = { suffixes: model.get("upload_suffixes"), maxBytes: model.get("max_upload_bytes"), maxMb: model.get("max_upload_mb") };
+  const fileInput = h("input", { type: "file", multiple: true, hidden: true, accept: limits.suffixes.map((e) => `.${e}`).join(",") });
   const uploadStatus = h("span", { class: "nemo-upload-status", role: "status" });
   const drop = h("div", { class: "nemo-drop", tabindex: 0, role: "button", "aria-label": "Upload files: click or drop them here" },
     "Drop a video, image or song here, or ", h("button", { type: "button", onclick: () => fileInput.click() }, "Upload…"), uploadStatus);
@@ -89,8 +93,8 @@ export function createStudio(model, el) {
     h("label", { class: "nemo-field nemo-wide" }, h("span", {}, "Style"), prompt),
     examples,
     h("div", { class: "nemo-controls" },
-      select("Voice", VOICES, model.get("voice"), (e) => set("voice", e.target.value)),
-      select("Aspect", ASPECTS, model.get("aspect"), (e) => set("aspect", e.target.value)),
+      select("Voice", labelled(model.get("voices"), VOICE_LABELS), model.get("voice"), (e) => set("voice", e.target.value)),
+      select("Aspect", labelled(model.get("aspects"), ASPECT_LABELS), model.get("aspect"), (e) => set("aspect", e.target.value)),
       h("label", { class: "nemo-field" }, h("span", {}, "Seed"), seed),
       generateButton),
     status, progress,
@@ -105,7 +109,7 @@ export function createStudio(model, el) {
   const acks = new Map();
   function waitAck(id) { return new Promise((resolve) => acks.set(id, resolve)); }
   async function upload(files) {
-    const problems = files.map(checkFile).filter(Boolean);
+    const problems = files.map((file) => checkFile(file, limits)).filter(Boolean);
     if (problems.length) { showError({ message: problems.join(" ") }); return; }
     for (const file of files) {
       const id = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
@@ -119,7 +123,7 @@ export function createStudio(model, el) {
     banner.replaceChildren();
     if (!error || !error.message) { banner.hidden = true; return; }
     banner.append(h("span", {}, error.message));
-    if (error.action_url) {
+    if (error.action_url && SAFE_LINK.test(error.action_url)) {
       banner.append(" ", h("a", { href: error.action_url, target: "_blank", rel: "noopener" }, error.action_label || "Open"));
     }
     banner.append(h("button", { type: "button", class: "nemo-dismiss", "aria-label": "Dismiss",

@@ -1,16 +1,16 @@
 // Uploads: checked in the browser (type and size) before a byte is sent, then sent in chunks the kernel acknowledges.
+// The accepted endings and the size limit come from the kernel (the widget's traits), which has them from the protocol.
 
-export const MAX_BYTES = 200 * 1024 * 1024;
 export const CHUNK_BYTES = 4 * 1024 * 1024;
-export const EXTENSIONS = ["mp4", "mov", "avi", "webm", "mkv", "jpg", "jpeg", "png", "gif", "webp", "mp3", "wav", "m4a", "aac", "txt"];
 
-export function checkFile(file) {
+// `limits`: { suffixes: ["mp4", ...], maxBytes, maxMb } as the widget's traits give them.
+export function checkFile(file, limits) {
   const ext = (file.name.split(".").pop() || "").toLowerCase();
-  if (!file.name.includes(".") || !EXTENSIONS.includes(ext)) {
-    return `${file.name}: this type cannot be used. Supported: ${EXTENSIONS.join(", ")}.`;
+  if (!file.name.includes(".") || !limits.suffixes.includes(ext)) {
+    return `${file.name}: this type cannot be used. Supported: ${limits.suffixes.join(", ")}.`;
   }
-  if (file.size > MAX_BYTES) {
-    return `${file.name} is ${(file.size / 1048576).toFixed(0)} MB: the limit is 200 MB. Compress or trim it first.`;
+  if (file.size > limits.maxBytes) {
+    return `${file.name} is ${(file.size / 1048576).toFixed(0)} MB: the limit is ${limits.maxMb} MB. Compress or trim it first.`;
   }
   if (file.size === 0) return `${file.name} is empty.`;
   return null;

@@ -5,8 +5,10 @@ import { checkFile, CHUNK_BYTES } from "../src/uploads.js";
 const DEFAULTS = {
   lyrics: "", prompt: "", voice: "female", aspect: "16:9", seed: null, examples: ["lo-fi chill", "rock anthem"],
   status: "", stage: "", percent: -1, busy: false, transcript: [], tracks: [], credits: null, error: {},
-  has_song: false, backend: "",
+  has_song: false, backend: "", voices: ["female", "male"], aspects: ["16:9", "9:16", "1:1"],
+  upload_suffixes: ["mp4", "mov", "mp3", "txt"], max_upload_bytes: 200 * 1024 * 1024, max_upload_mb: 200,
 };
+const LIMITS = { suffixes: DEFAULTS.upload_suffixes, maxBytes: DEFAULTS.max_upload_bytes, maxMb: DEFAULTS.max_upload_mb };
 
 class FakeModel {
   constructor(state = {}) { this.state = { ...DEFAULTS, ...state }; this.handlers = {}; this.sent = []; }
@@ -109,6 +111,32 @@ describe("SongStudio front end", () => {
     expect(input.value).toBe("");
   });
 
+  it("offers the voices, aspects and upload limits the kernel sends, keeping no copy of its own", () => {
+    document.body.replaceChildren();
+    const other = new FakeModel({ voices: ["male"], aspects: ["1:1", "9:16"], aspect: "1:1",
+      upload_suffixes: ["wav"], max_upload_bytes: 10, max_upload_mb: 1 });
+    const root = document.createElement("div");
+    createStudio(other, root);
+    const options = (label) => [...root.querySelectorAll(`select[aria-label=${label}] option`)].map((o) => [o.value, o.textContent]);
+    expect(options("Voice")).toEqual([["male", "Male voice"]]);
+    expect(options("Aspect")).toEqual([["1:1", "1:1 Square"], ["9:16", "9:16 TikTok, Reels"]]);
+    expect(root.querySelector("input[type=file]").getAttribute("accept")).toBe(".wav");
+    const input = root.querySelector("input[type=file]");
+    Object.defineProperty(input, "files", { value: [new File(["x".repeat(11)], "long.wav")] });
+    input.dispatchEvent(new Event("change"));
+    expect(root.querySelector(".nemo-error").textContent).toMatch(/the limit is 1 MB/);
+  });
+
+  it("shows server text as text and links only to http(s) pages", () => {
+    model.set("error", { message: "<img src=x onerror=alert(1)>", action_label: "Open", action_url: "javascript:alert(1)" });
+    const banner = el.querySelector(".nemo-error");
+    expect(banner.querySelector("img")).toBeNull();
+    expect(banner.textContent).toContain("<img src=x onerror=alert(1)>");
+    expect(banner.querySelector("a")).toBeNull();
+    model.set("transcript", [{ role: "assistant", text: "<script>alert(1)</script>" }]);
+    expect(el.querySelector(".nemo-transcript script")).toBeNull();
+  });
+
   it("stops listening when the view is removed", () => {
     cleanup();
     model.set("status", "changed after removal");
@@ -118,11 +146,11 @@ describe("SongStudio front end", () => {
 
 describe("uploads", () => {
   it("refuses unsupported types and files over 200 MB before sending", () => {
-    expect(checkFile(new File(["x"], "notes.pdf"))).toMatch(/cannot be used/);
+    expect(checkFile(new File(["x"], "notes.pdf"), LIMITS)).toMatch(/cannot be used/);
     const big = new File(["x"], "big.mp4");
     Object.defineProperty(big, "size", { value: 201 * 1024 * 1024 });
-    expect(checkFile(big)).toMatch(/limit is 200 MB/);
-    expect(checkFile(new File(["abc"], "clip.MP4"))).toBeNull();
+    expect(checkFile(big, LIMITS)).toMatch(/limit is 200 MB/);
+    expect(checkFile(new File(["abc"], "clip.MP4"), LIMITS)).toBeNull();
   });
 
   it("sends a file in acknowledged chunks and shows progress", async () => {

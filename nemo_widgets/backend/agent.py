@@ -31,10 +31,12 @@ from typing import Any
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.errors import NO_CREDITS, ApiError, session_not_found
 from nemo_widgets.backend.events import error_event, event
-from nemo_widgets.backend.intents import HELP, ToolCall, understand
+from nemo_widgets.backend.intents import HELP, TooManyChanges, ToolCall, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.pipeline import compose_song
+from nemo_widgets.protocol.names import MAX_TOOL_CALLS
+from nemo_widgets.protocol.options import SongOptions
 from nemo_widgets.render.presets import FRAMES
 from nemo_widgets.render.song_draft import TITLE_MS, song_draft
 
@@ -81,12 +83,15 @@ class Agent:
                     shutil.rmtree(folder, ignore_errors=True)
                 _LOG.warning("refunded turn %s, left open by a backend that stopped", turn.invocation_id)
 
-    def prepare(self, user: User, session_id: str, message: str) -> Turn:
+    def prepare(self, user: User, session_id: str, message: str, options: SongOptions = SongOptions()) -> Turn:
         state = self._store.session_state(user, session_id)
         if state is None:
             raise session_not_found(session_id)
         songs = [m for m in state["generated_media"] if m.get("kind") == "song"]
-        calls = understand(message, has_song=bool(songs))
+        try:
+            calls = understand(message, has_song=bool(songs), options=options)
+        except TooManyChanges as error:
+            raise ApiError(400, str(error), 400, {"max_tool_calls": MAX_TOOL_CALLS}) from None
         turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls))
         if not calls:
             return turn
@@ -164,8 +169,10 @@ class Agent:
             emit(None)
 
     async def _generate(self, turn: Turn, call: ToolCall, result: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        if "lyrics" in call.args:
-            lyrics, prompt, seed, voice, instrumental = call.args["lyrics"], call.args.get("prompt", ""), None, None, None
+        seconds = call.args.get("duration")
+        if "lyrics" in call.args:  # a new song: the explicit options, when sent, win over the prompt's words
+            lyrics, prompt = call.args["lyrics"], call.args.get("prompt", "")
+            seed, voice, instrumental = call.args.get("seed"), call.args.get("voice"), call.args.get("instrumental")
         else:
             last = [m for m in turn.state["generated_media"] if m.get("kind") == "song"][-1]
             lyrics, prompt = last["lyrics"], restyled_prompt(last, call.args.get("changes", {}))
@@ -183,7 +190,7 @@ class Agent:
         def make() -> Any:
             self._unqueue(turn)
             return compose_song(lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental,
-                                progress=report)
+                                target_seconds=seconds, progress=report)
 
         self._waiting.append(turn.invocation_id)
         turn.song_job = self._executor.submit(make)

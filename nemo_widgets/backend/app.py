@@ -27,6 +27,7 @@ from nemo_widgets.backend.events import frame
 from nemo_widgets.backend.renders import Renders, job_payload
 from nemo_widgets.backend.store import Store, User
 from nemo_widgets.backend.uploads import MAX_BYTES, MAX_FILES, download_url, receive_multipart, register_file, too_large
+from nemo_widgets.protocol.options import OptionError, options_in_state_delta
 
 APP_NAME = "nemo_agent"
 ATTRIBUTION_HEADERS = ("x-skill-source", "x-skill-version", "x-skill-platform")
@@ -127,7 +128,11 @@ def create_app(
         message = "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict)).strip()
         if not message:
             raise ApiError(400, "The new_message has no text.", 400)
-        turn = agent.prepare(user, session_id, message)
+        try:
+            options = options_in_state_delta(body.get("state_delta"))
+        except OptionError as error:
+            raise ApiError(400, str(error), 400, {"field": error.field}) from None
+        turn = agent.prepare(user, session_id, message, options)
         items = agent.stream(turn)  # the turn starts now and is settled even if the client hangs up
 
         async def events() -> AsyncIterator[bytes]:

@@ -2,14 +2,22 @@
 
 Rules, not a language model: each rule recognises one kind of request in English words.
 A message with several lines of lyrics is a request to make a song from them, styled by
-the rest of the message.
+the rest of the message. Options sent as data (`SongOptions`) win over the words.
+
+Every rule runs in time linear in the message (whitespace is collapsed first, no rule
+scans ahead from more than one place), so no message can hold the server up.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from typing import Any
+
+from nemo_widgets.protocol.names import MAX_TOOL_CALLS
+from nemo_widgets.protocol.options import SongOptions
 
 ASPECT_WORDS = {
     "9:16": ("9:16", "vertical", "portrait", "tiktok", "reels", "shorts", "story"),
@@ -26,8 +34,28 @@ HELP = ("I can make a song from lyrics you paste (say the style, e.g. \"an upbea
         "fade in or out, and trim the video. Export when you are happy with it.")
 TEMPO_WORDS = {"much faster": 1.25, "a bit faster": 1.06, "faster": 1.12, "speed up": 1.12, "quicker": 1.12,
                "much slower": 0.8, "a bit slower": 0.94, "slower": 0.88, "slow down": 0.88}
-VOICE_CHANGE = re.compile(r"\b(female|woman|girl|male|man|guy)('s)?\s+(voice|vocals?|singer)\b")
-KEY_CHANGE = re.compile(r"\bin\s+[A-G](?:#|b|♯|♭| sharp| flat)?m?\b|\b(major|minor)\b")
+VOICE_CHANGE = re.compile(r"\b(female|woman|girl|male|man|guy)('s)?\s(voice|vocals?|singer)\b")
+KEY_CHANGE = re.compile(r"\bin\s[A-G](?:#|b|♯|♭| sharp| flat)?m?\b|\b(major|minor)\b")
+ASPECTS = {aspect: re.compile(r"(?<![\w:])(?:" + "|".join(map(re.escape, names)) + r")(?![\w:])")
+           for aspect, names in ASPECT_WORDS.items()}
+TITLE = re.compile(r"(?:^|add|set|change|make) ?(?:the )?title(?: to)? ?[: ]", re.IGNORECASE)
+QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")  # a quote ends at the next quote mark: one scan, never a rescan
+INSTRUMENTAL = re.compile(r"\binstrumental\b")
+NO_TITLE = re.compile(r"\b(remove|delete|drop|no) (the )?title\b")
+LYRICS_OFF = re.compile(r"\b(hide|remove|no|turn off|without) (the )?lyrics\b|\blyrics off\b")
+LYRICS_ON = re.compile(r"\b(show|add|turn on) (the )?lyrics\b|\blyrics on\b")
+VOLUME = re.compile(r"\b(bgm|background music|music|song|vocals?|voice) (?:volume )?(?:(?:to|at|down to|up to) )?"
+                    r"(\d{1,3}) ?%")
+UPLOAD_BACKGROUND = re.compile(r"\b(uploaded|my|the) (video|clip|footage|image|photo|picture) as (the )?background\b")
+RESET_BACKGROUND = re.compile(r"\b(remove|reset|default) (the )?background\b")
+UPLOAD_BGM = re.compile(r"\b(uploaded|my|the) (song|music|track|audio|instrumental|beat) as (the )?(bgm|background music)\b")
+FADE = re.compile(r"\bfade (in|out)(?: (?:(?:over|for|of) )?(?:the )?(?:(?:last|first) )?(\d+(?:\.\d+)?) ?(?:s|sec|seconds?)\b)?")
+TRIM_WORD = re.compile(r"\b(?:trim|cut|shorten)\b")
+TRIM_TO = re.compile(r"\bto (\d+(?:\.\d+)?) ?(s|sec|seconds?|min|minutes?)\b")
+
+
+class TooManyChanges(ValueError):
+    """A message asking for more tool calls than one turn may run (MAX_TOOL_CALLS)."""
 
 
 @dataclass(frozen=True)
@@ -49,35 +77,69 @@ def split_lyrics(message: str) -> tuple[str, str]:
     return message.strip(), ""
 
 
-def understand(message: str, has_song: bool) -> list[ToolCall]:
-    """The tool calls for one message; an empty list means the agent should explain what it can do."""
+def understand(message: str, has_song: bool, options: SongOptions = SongOptions()) -> list[ToolCall]:
+    """The tool calls for one message; an empty list means the agent should explain what it can do.
+
+    Raises TooManyChanges when the message asks for more than MAX_TOOL_CALLS of them."""
     instruction, lyrics = split_lyrics(message)
+    instruction = " ".join(instruction.split())
     words = " " + instruction.lower() + " "
     calls: list[ToolCall] = []
-    title = re.search(r"(?:^|add|set|change|make)\s*(?:the\s+)?title(?:\s+to)?\s*[:\s]\s*[\"“']?(.+?)[\"”']?\s*$",
-                      instruction, re.IGNORECASE)
-    request = instruction[: title.start()] if title else re.sub(r"[\"“][^\"”]*[\"”]", " ", instruction)
-    if lyrics or (not has_song and re.search(r"\binstrumental\b", words)):
-        calls.append(ToolCall("generate_song", {"lyrics": lyrics, "prompt": request.strip(" ,;")}))
-    if has_song and not lyrics:
+    title = _title(instruction)
+    request = instruction[: title[0]] if title else QUOTED.sub(" ", instruction)
+    if options.instrumental is not None:
+        instrumental_song = options.instrumental and not lyrics
+    else:
+        instrumental_song = not has_song and INSTRUMENTAL.search(words) is not None
+    if lyrics or instrumental_song:
+        calls.append(ToolCall("generate_song", {"lyrics": lyrics, "prompt": request.strip(" ,;"), **_song_args(options)}))
+    elif has_song:
         changes = style_changes(request)
         new_seed = any(w in words for w in REGENERATE_WORDS)
         if changes or new_seed:
             calls.append(ToolCall("generate_song", {"new_seed": new_seed, "changes": changes}))
         calls.extend(track_edits(" " + request.lower() + " "))
-    for aspect, names in ASPECT_WORDS.items():
-        if any(re.search(r"(?<![\w:])" + re.escape(n) + r"(?![\w:])", words) for n in names):
-            calls.append(ToolCall("set_aspect", {"aspect": aspect}))
-            break
-    if title:
-        calls.append(ToolCall("set_title", {"text": title[1].strip()}))
-    elif re.search(r"\b(remove|delete|drop|no)\s+(the\s+)?title\b", words):
+    aspect = options.aspect or next((a for a, pattern in ASPECTS.items() if pattern.search(words)), None)
+    if aspect:
+        calls.append(ToolCall("set_aspect", {"aspect": aspect}))
+    if options.title is not None:
+        calls.append(ToolCall("set_title", {"text": options.title}))
+    elif title:
+        calls.append(ToolCall("set_title", {"text": title[1]}))
+    elif NO_TITLE.search(words):
         calls.append(ToolCall("set_title", {"text": ""}))
-    if re.search(r"\b(hide|remove|no|turn off|without)\s+(the\s+)?lyrics\b|\blyrics\s+off\b", words):
+    if LYRICS_OFF.search(words):
         calls.append(ToolCall("set_lyrics_overlay", {"visible": False}))
-    elif re.search(r"\b(show|add|turn on)\s+(the\s+)?lyrics\b|\blyrics\s+on\b", words):
+    elif LYRICS_ON.search(words):
         calls.append(ToolCall("set_lyrics_overlay", {"visible": True}))
+    if len(calls) > MAX_TOOL_CALLS:
+        raise TooManyChanges(f"This message asks for more than {MAX_TOOL_CALLS} changes, the most one message may "
+                             "ask for: split it into several messages.")
     return calls
+
+
+def _song_args(options: SongOptions) -> dict[str, Any]:
+    """The generate_song arguments the explicit options set: they win over the prompt's words."""
+    given = options.to_wire()
+    return {name: given[name] for name in ("voice", "seed", "instrumental", "duration") if name in given}
+
+
+def _title(instruction: str) -> tuple[int, str] | None:
+    """Where a "title: ..." request starts and its text (the rest of the message, quotes removed)."""
+    for match in TITLE.finditer(instruction):
+        text = instruction[match.end():].strip()
+        text = text[1:] if text[:1] in "\"“'" else text
+        text = (text[:-1] if text[-1:] in "\"”'" else text).strip()
+        if text:
+            return match.start(), text
+    return None
+
+
+@cache
+def _phrases(table: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of the phrases as whole words, longest first: one scan of the text."""
+    ordered = sorted(table, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
 
 
 def style_changes(instruction: str) -> dict[str, Any]:
@@ -88,22 +150,22 @@ def style_changes(instruction: str) -> dict[str, Any]:
     words = " " + instruction.lower() + " "
     spec = parse_spec(instruction)
     changes: dict[str, Any] = {}
-    if re.search(r"\d{2,3}\s*bpm|\btempo\s+\d", words):
+    if re.search(r"\d{2,3} ?bpm|\btempo \d", words):
         changes["bpm"] = spec.bpm
     elif factor := next((v for k, v in TEMPO_WORDS.items() if k in words), None):
         changes["bpm_factor"] = factor
     if KEY_CHANGE.search(instruction):
         changes["key"] = str(spec.key)
-    if any(re.search(r"(?<![\w-])" + re.escape(a) + r"(?![\w-])", words) for p in PRESETS.values() for a in p.aliases):
+    if _phrases(tuple(a for p in PRESETS.values() for a in p.aliases)).search(words):
         changes["genre"] = spec.genre
-    if any(re.search(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", words) for ws in MOODS.values() for w in ws):
+    if _phrases(tuple(w for ws in MOODS.values() for w in ws)).search(words):
         changes["mood"] = spec.mood
     if VOICE_CHANGE.search(words):
         changes["voice"] = spec.voice
         changes["instrumental"] = False
     if re.search(r"\binstrumental\b|\bno vocals\b|\bwithout vocals\b|\bremove the vocals\b", words):
         changes["instrumental"] = True
-    elif re.search(r"\b(with|add)\s+(the\s+)?vocals\b|\bsing it\b", words):
+    elif re.search(r"\b(with|add) (the )?vocals\b|\bsing it\b", words):
         changes["instrumental"] = False
     return changes
 
@@ -111,19 +173,18 @@ def style_changes(instruction: str) -> dict[str, Any]:
 def track_edits(words: str) -> list[ToolCall]:
     """Edits of the timeline's tracks: volumes, an uploaded background or BGM, fades, trimming."""
     calls = []
-    for m in re.finditer(r"\b(bgm|background music|music|song|vocals?|voice)\s+(?:volume\s+)?(?:(?:to|at|down to|up to)\s+)?"
-                         r"(\d{1,3})\s*%", words):
+    for m in islice(VOLUME.finditer(words), MAX_TOOL_CALLS + 1):  # more is refused anyway
         role = "bgm" if m[1] in ("bgm", "background music", "music") else "song"
         calls.append(ToolCall("set_volume", {"role": role, "percent": int(m[2])}))
-    if re.search(r"\b(uploaded|my|the)\s+(video|clip|footage|image|photo|picture)\s+as\s+(the\s+)?background\b", words):
+    if UPLOAD_BACKGROUND.search(words):
         calls.append(ToolCall("set_background", {"use_upload": True}))
-    elif re.search(r"\b(remove|reset|default)\s+(the\s+)?background\b", words):
+    elif RESET_BACKGROUND.search(words):
         calls.append(ToolCall("set_background", {"use_upload": False}))
-    if re.search(r"\b(uploaded|my|the)\s+(song|music|track|audio|instrumental|beat)\s+as\s+(the\s+)?(bgm|background music)\b", words):
+    if UPLOAD_BGM.search(words):
         calls.append(ToolCall("add_bgm", {}))
-    for m in re.finditer(r"\bfade\s+(in|out)(?:\s+(?:over|for|of)?\s*(?:the\s+)?(?:last|first)?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|seconds?))?", words):
+    for m in islice(FADE.finditer(words), MAX_TOOL_CALLS + 1):
         calls.append(ToolCall("set_fade", {"which": m[1], "seconds": float(m[2] or 2)}))
-    if m := re.search(r"\b(?:trim|cut|shorten)\b.*?\bto\s+(\d+(?:\.\d+)?)\s*(s|sec|seconds?|min|minutes?)\b", words):
+    if (trim := TRIM_WORD.search(words)) and (m := TRIM_TO.search(words, trim.end())):
         seconds = float(m[1]) * (60 if m[2].startswith("m") else 1)
         calls.append(ToolCall("trim", {"seconds": seconds}))
     return calls

@@ -21,8 +21,9 @@ from nemo_widgets.cli.errors import CommandError
 from nemo_widgets.cli.lyrics_input import read_lyrics
 from nemo_widgets.cli.progress_bar import progress_bar
 from nemo_widgets.cli.render_command import add_video_options
+from nemo_widgets.protocol.names import EXPORT_QUALITIES, MAX_SONG_SECONDS, MIN_SONG_SECONDS
 
-PROTOCOL_QUALITY = {"draft": "draft", "standard": "high", "high": "best"}
+PROTOCOL_QUALITY = {ours: word for word, ours in EXPORT_QUALITIES.items()}  # our quality -> the protocol's word
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_song_options(parser)
     add_video_options(parser)
     parser.add_argument("--title", help="the title card's text (default: the song's first line)")
+    parser.add_argument("--duration", type=float, metavar="SECONDS",
+                        help=f"an instrumental's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="also keep the song folder (wav, stems, MIDI, timing) here")
     parser.set_defaults(run=run)
 
@@ -77,19 +80,20 @@ def embedded_backend(folder: Path) -> Iterator[str]:
 async def _make(base_url: str, folder: Path, lyrics: str, args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     from nemo_widgets.client.api import NemoClient
     from nemo_widgets.client.config import Identity
-    from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, Update
+    from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession
+    from nemo_widgets.controller.updates import Update, UpdateKind
 
     prompt = args.prompt or DEFAULT_PROMPT
     with progress_bar(enabled=not args.quiet) as progress:
         def show(update: Update) -> None:
-            if update.kind == "progress" and update.percent is not None:
+            if update.kind is UpdateKind.PROGRESS and update.percent is not None:
                 progress(update.text, update.percent / 100)
 
         client = NemoClient(base_url, Identity(folder / "config"), kind="embedded")
         session = AsyncSession(client, on_update=show, poll_interval=0.1)
         try:
             await session.generate(lyrics, prompt, voice=args.voice, aspect=args.aspect, seed=args.seed,
-                                   title=args.title, instrumental=bool(args.instrumental))
+                                   title=args.title, instrumental=bool(args.instrumental), duration=args.duration)
             songs = [m for m in session.state.get("generated_media", []) if m.get("kind") == "song"]
             if not songs:
                 raise ValueError("The backend made no song from these lyrics.")

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from httpx_sse import aconnect_sse
@@ -37,12 +38,13 @@ from nemo_widgets.client.errors import (
 )
 from nemo_widgets.client.events import Event, Heartbeat, parse_data
 from nemo_widgets.client.multipart import MultipartBody
+from nemo_widgets.protocol.names import APP_NAME, SONG_OPTIONS_KEY, TURN_LIMIT_SECONDS
+from nemo_widgets.protocol.options import SongOptions
 
 _LOG = logging.getLogger(__name__)
 _LOG.addHandler(logging.NullHandler())
 
-APP_NAME = "nemo_agent"
-TURN_CAP = 15 * 60.0  # the protocol's longest chat turn, seconds
+TURN_CAP = float(TURN_LIMIT_SECONDS)  # the protocol's longest chat turn
 READ_TIMEOUT = 330.0  # longer than any silence between events (cloud generations run up to 300 s)
 IDLE_TICK = 10.0  # a Heartbeat is yielded after this much silence so callers can say "Still working..."
 RETRY_AFTER_429 = 30.0
@@ -228,7 +230,8 @@ class NemoClient:
 
     def _no_credits(self, error: NemoError) -> NoCredits:
         bind_id = str(error.data.get("bind_id") or self.user_id or "")
-        url = f"{self.register_url}?bind={bind_id}" if self.anonymous and self.register_url and bind_id else None
+        url = f"{self.register_url}?bind={quote(bind_id, safe='')}" if self.anonymous and self.register_url and bind_id \
+            else None
         return NoCredits(no_credits_message(self.anonymous, url), register_url=url, code=2001,
                          status=error.status, data=error.data)
 
@@ -238,7 +241,7 @@ class NemoClient:
         return self.session_id or await self.new_session()
 
     async def new_session(self, language: str = "en") -> str:
-        data = await self._call("POST", "/api/tasks/me/with-session/nemo_agent",
+        data = await self._call("POST", f"/api/tasks/me/with-session/{APP_NAME}",
                                 json={"task_name": "project", "language": language})
         self.session_id = str(data["session_id"])
         self.user_id = str(data.get("user_id") or self.user_id or "")
@@ -261,10 +264,12 @@ class NemoClient:
 
     # chat turns ---------------------------------------------------------------------------------------------
 
-    async def run_turn(self, message: str) -> AsyncIterator[Event]:
-        """The events of one chat turn, plus a Heartbeat every IDLE_TICK seconds of silence; capped at 15 minutes."""
+    async def run_turn(self, message: str, options: SongOptions | None = None) -> AsyncIterator[Event]:
+        """The events of one chat turn, plus a Heartbeat every IDLE_TICK seconds of silence; capped at 15 minutes.
+
+        `options` travel as data next to the message (`state_delta.song_options`)."""
         queue: asyncio.Queue[Event | Exception | None] = asyncio.Queue()
-        reader = asyncio.create_task(self._read_turn(message, queue))
+        reader = asyncio.create_task(self._read_turn(message, options, queue))
         deadline = time.monotonic() + TURN_CAP
         try:
             while True:
@@ -287,13 +292,16 @@ class NemoClient:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await reader
 
-    async def _read_turn(self, message: str, queue: asyncio.Queue[Event | Exception | None]) -> None:
+    async def _read_turn(self, message: str, options: SongOptions | None,
+                         queue: asyncio.Queue[Event | Exception | None]) -> None:
         rules_used: set[str] = set()
         try:
             while True:
                 session_id = await self.ensure_session()
                 body = {"app_name": APP_NAME, "user_id": "me", "session_id": session_id,
                         "new_message": {"role": "user", "parts": [{"text": message}]}}
+                if options is not None and options.given:
+                    body["state_delta"] = {SONG_OPTIONS_KEY: options.to_wire()}
                 headers = {**await self._headers(), "Accept": "text/event-stream"}
                 try:
                     async with aconnect_sse(self._http, "POST", "/run_sse", json=body, headers=headers) as source:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nemo_widgets import __version__
+from nemo_widgets.protocol.names import ATTRIBUTION_HEADERS
 
 CLOUD_BASE = "https://mega-api-prod.nemovideo.ai"
 SKILL_SOURCE = "ai-song-generator"
@@ -47,8 +48,7 @@ def detect_platform(install_path: Path | None = None) -> str:
 
 
 def attribution_headers(platform: str | None = None) -> dict[str, str]:
-    return {"X-Skill-Source": SKILL_SOURCE, "X-Skill-Version": __version__,
-            "X-Skill-Platform": platform or detect_platform()}
+    return dict(zip(ATTRIBUTION_HEADERS, (SKILL_SOURCE, __version__, platform or detect_platform()), strict=True))
 
 
 @dataclass(frozen=True)

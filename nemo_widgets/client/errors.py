@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # the protocol's limit per file
-SUPPORTED_FORMATS = "mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, wav, m4a, aac"
+from nemo_widgets.protocol.names import MAX_UPLOAD_MB, SUPPORTED_FORMATS
+
 AUTH_CODES = frozenset({1001, 1010, 1011})
 
 
@@ -43,7 +43,7 @@ class UnsupportedFile(NemoError):
 
 
 class FileTooLarge(NemoError):
-    """4002: the file is over 200 MB."""
+    """4002: the file is over the upload limit (names.MAX_UPLOAD_MB)."""
 
 
 class MissingClientId(NemoError):
@@ -87,7 +87,7 @@ def unsupported_file_message(detail: str) -> str:
 
 
 def too_large_message() -> str:
-    return "That file is over the 200 MB limit: compress it or trim it, then upload it again."
+    return f"That file is over the {MAX_UPLOAD_MB} MB limit: compress it or trim it, then upload it again."
 
 
 EXPORT_BLOCKED_MESSAGE = "Register or upgrade your plan to unlock export."

@@ -18,8 +18,10 @@ import pandas as pd
 from nemo_widgets.client.connection import describe_backend
 from nemo_widgets.controller.batch import BatchItem, run_batch
 from nemo_widgets.controller.console import ConsoleUpdates
-from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, ExportResult, Reply, TurnResult, Update
+from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, ExportResult, Reply, TurnResult
+from nemo_widgets.controller.updates import Update
 from nemo_widgets.controller.tables import credits_frame
+from nemo_widgets.protocol.names import Aspect, Voice
 
 T = TypeVar("T")
 _loop: asyncio.AbstractEventLoop | None = None
@@ -72,11 +74,11 @@ class Session:
     def session_id(self) -> str | None:
         return self._session.session_id
 
-    def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
-                 aspect: str | None = None, seed: int | None = None, title: str | None = None,
-                 instrumental: bool = False) -> TurnResult:
+    def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: Voice | None = None,
+                 aspect: Aspect | None = None, seed: int | None = None, title: str | None = None,
+                 instrumental: bool = False, duration: float | None = None) -> TurnResult:
         return run(self._session.generate(lyrics, prompt, voice=voice, aspect=aspect, seed=seed, title=title,
-                                          instrumental=instrumental))
+                                          instrumental=instrumental, duration=duration))
 
     def chat(self, message: str) -> TurnResult:
         return run(self._session.chat(message))

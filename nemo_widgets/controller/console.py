@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tqdm.auto import tqdm
 
-from nemo_widgets.controller.session import Update
+from nemo_widgets.controller.updates import MESSAGES, Update, UpdateKind
 
 
 class ConsoleUpdates:
@@ -15,7 +15,7 @@ class ConsoleUpdates:
         self._stage = ""
 
     def __call__(self, update: Update) -> None:
-        if update.kind == "progress" and update.percent is not None:
+        if update.kind is UpdateKind.PROGRESS and update.percent is not None:
             if self._bar is None or update.stage != self._stage:
                 self.close()
                 self._stage = update.stage
@@ -23,12 +23,12 @@ class ConsoleUpdates:
             self._bar.set_description_str(update.text)
             self._bar.n = min(100.0, float(update.percent))
             self._bar.refresh()
-        elif update.kind in ("reply", "summary", "notice", "error"):
+        elif update.kind in MESSAGES:
             self.close()
-            tqdm.write(("Error: " if update.kind == "error" else "") + update.text)
-        elif update.kind == "status" and update.text in ("Still working...", "Connecting..."):
+            tqdm.write(("Error: " if update.kind is UpdateKind.ERROR else "") + update.text)
+        elif update.kind in (UpdateKind.STILL_WORKING, UpdateKind.CONNECTING):
             tqdm.write(update.text)
-        elif update.kind == "status" and update.text == "Done.":
+        elif update.kind is UpdateKind.DONE:
             self.close()
 
     def close(self) -> None:

@@ -1,8 +1,8 @@
 """`AsyncSession`: a user's song session. Words become the right protocol calls; the stream becomes updates.
 
 The widget, the magics and the blocking `Session` all drive this one class. Every visible
-change is reported through `on_update` as an `Update` (status line, progress, replies,
-timeline summaries, notices), so front ends only render them.
+change is reported through `on_update` as a typed `Update` (see `updates.py`), so front ends
+only render them.
 """
 
 from __future__ import annotations
@@ -27,25 +27,17 @@ from nemo_widgets.controller.routing import Action, route
 from nemo_widgets.controller.tables import credits_frame, media_frame, tracks_frame, uploads_frame
 from nemo_widgets.controller.timeline import describe_changes, summarize
 from nemo_widgets.controller.translate import translate
+from nemo_widgets.controller.updates import Update, UpdateKind
+from nemo_widgets.protocol.names import MAX_UPLOAD_MB, SUPPORTED_FORMATS, Aspect, Voice
+from nemo_widgets.protocol.options import SongOptions
 
 DEFAULT_PROMPT = "an upbeat pop song with vocals"
-STILL_WORKING = "Still working..."
 CLOUD_POLL = 30.0
 LOCAL_POLL = 0.5
 TOOL_NAMES = {"generate_song": "Making the song", "set_aspect": "Changing the aspect ratio", "set_title": "Setting the title",
               "set_lyrics_overlay": "Updating the lyrics overlay", "set_volume": "Setting the volume",
               "set_background": "Changing the background", "add_bgm": "Adding background music",
               "set_fade": "Adding a fade", "trim": "Trimming"}
-
-
-@dataclass(frozen=True)
-class Update:
-    """One thing to show. `kind`: status, progress, partial, reply, summary, notice or error."""
-
-    kind: str
-    text: str = ""
-    stage: str = ""
-    percent: float | None = None
 
 
 @dataclass
@@ -87,7 +79,7 @@ class AsyncSession:
                  render_log: RenderLog | None = None, poll_interval: float | None = None) -> None:
         self.client = client
         self.on_update = on_update
-        client.notify = lambda text: self._emit(Update("notice", text))
+        client.notify = lambda text: self._emit(Update(UpdateKind.NOTICE, text))
         self.state: dict[str, Any] = {}
         self.render_log = render_log or RenderLog(client.identity.folder / "renders.json", client.backend_key)
         self.poll_interval = poll_interval if poll_interval is not None else (
@@ -99,12 +91,12 @@ class AsyncSession:
                    on_update: Callable[[Update], None] | None = None) -> AsyncSession:
         """Connect (the embedded backend unless a URL or token is configured) and start or reuse a session."""
         if on_update is not None:
-            on_update(Update("status", "Connecting..."))
+            on_update(Update(UpdateKind.CONNECTING, "Connecting..."))
         session = cls(await open_client(Settings.from_env(base_url, token)), on_update=on_update)
         if session_id:
             session.client.use_session(session_id)
         await session.refresh()
-        session._emit(Update("status", "Ready."))
+        session._emit(Update(UpdateKind.READY, "Ready."))
         return session
 
     @property
@@ -117,83 +109,87 @@ class AsyncSession:
 
     def _byte_progress(self, label: str, stage: str) -> Callable[[int, int], None]:
         """A (bytes done, bytes in all) callback that reports a transfer as a progress update."""
-        return lambda done, total: self._emit(Update("progress", label, stage, round(100 * done / max(total, 1))))
+        return lambda done, total: self._emit(Update(UpdateKind.PROGRESS, label, stage, round(100 * done / max(total, 1))))
 
     # making and editing ------------------------------------------------------------------------------------
 
-    async def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: str | None = None,
-                       aspect: str | None = None, seed: int | None = None, title: str | None = None,
-                       instrumental: bool = False) -> TurnResult:
-        """Make a song from `lyrics` styled by `prompt`; the options become words the agent understands."""
+    async def generate(self, lyrics: str, prompt: str = DEFAULT_PROMPT, *, voice: Voice | None = None,
+                       aspect: Aspect | None = None, seed: int | None = None, title: str | None = None,
+                       instrumental: bool = False, duration: float | None = None) -> TurnResult:
+        """Make a song from `lyrics` styled by `prompt`.
+
+        The options travel as data (they win over the prompt's words on backends that read them) and
+        also as words in the message, for backends that only read text. Bad values raise OptionError."""
         lines = [line for line in lyrics.replace("\r\n", "\n").split("\n") if line.strip()]
         if not lines and not instrumental:
             raise ValueError("There are no lyrics: type or paste at least one line.")
-        if voice not in (None, "female", "male"):
-            raise ValueError(f"Unknown voice {voice!r}: use female or male.")
-        if aspect not in (None, "16:9", "9:16", "1:1"):
-            raise ValueError(f"Unknown aspect ratio {aspect!r}: use 16:9, 9:16 or 1:1.")
-        words = [(prompt or DEFAULT_PROMPT).strip().rstrip(".:")]
-        if instrumental:
-            words.append("instrumental")
-        elif voice:
-            words.append(f"{voice} vocals")
-        if seed is not None:
-            words.append(f"seed {int(seed)}")
-        if aspect:
-            words.append(f"aspect {aspect}")
-        if title:
-            words.append(f"add the title {title.strip()}")
-        return await self.chat(", ".join(words) + (":\n" + "\n".join(lines) if lines else ""))
+        options = SongOptions(voice=voice, seed=seed, aspect=aspect, title=title or None,
+                              instrumental=instrumental or None, duration=duration)
+        words = [(prompt or DEFAULT_PROMPT).strip().rstrip(".:"), *options.words()]
+        return await self.chat(", ".join(words) + (":\n" + "\n".join(lines) if lines else ""), options)
 
-    async def chat(self, message: str) -> TurnResult:
-        """One chat turn: stream it into updates, then read the state; a turn without text gets a timeline summary."""
+    async def chat(self, message: str, options: SongOptions | None = None) -> TurnResult:
+        """One chat turn: stream it into updates, then read the state; a turn without text gets a timeline summary.
+
+        Text before the agent's first tool is its acknowledgement (ACKNOWLEDGED), not a reply."""
         if not message.strip():
             raise ValueError("The message is empty: say what to make or change.")
         before = self.state.get("draft") if self.state else (await self.refresh()).get("draft")
         replies: list[str] = []
         partial: list[str] = []
         tools: list[str] = []
+        held: list[str] = []  # text before the first tool: an acknowledgement if a tool follows, else the reply
         last_visible = time.monotonic()
         last_progress: tuple[str, float, int | None] | None = None
-        self._emit(Update("status", "Sending..."))
-        async for event in self.client.run_turn(message):
+        self._emit(Update(UpdateKind.STATUS, "Sending..."))
+        async for event in self.client.run_turn(message, options):
             now = time.monotonic()
             if isinstance(event, Text) and event.partial:
                 partial.append(event.text)
-                self._emit(Update("partial", translate("".join(partial))))
+                self._emit(Update(UpdateKind.PARTIAL, translate("".join(partial))))
                 last_visible = now
+            elif isinstance(event, Text) and not tools:
+                partial.clear()
+                held.append(translate(event.text))
             elif isinstance(event, Text):
                 partial.clear()
                 replies.append(translate(event.text))
-                self._emit(Update("reply", replies[-1]))
+                self._emit(Update(UpdateKind.REPLY, replies[-1]))
                 last_visible = now
             elif isinstance(event, ToolCall):
+                if held:
+                    self._emit(Update(UpdateKind.ACKNOWLEDGED, " ".join(held)))
+                    held.clear()
                 tools.append(event.name)
-                self._emit(Update("status", TOOL_NAMES.get(event.name, event.name.replace("_", " ").capitalize()) + "..."))
+                self._emit(Update(UpdateKind.STATUS,
+                                  TOOL_NAMES.get(event.name, event.name.replace("_", " ").capitalize()) + "..."))
             elif isinstance(event, Progress):
                 if last_progress != (event.stage, event.percent, event.queue_position):
                     last_progress = (event.stage, event.percent, event.queue_position)
                     label = (f"Waiting for a free worker (number {event.queue_position} in the queue)"
                              if event.queue_position else event.stage.capitalize())
-                    self._emit(Update("progress", label, event.stage, event.percent))
+                    self._emit(Update(UpdateKind.PROGRESS, label, event.stage, event.percent, event.queue_position))
                     last_visible = now
             elif isinstance(event, StateDelta) and isinstance(event.delta.get("draft"), dict):
                 self.state["draft"] = event.delta["draft"]
             elif isinstance(event, StreamError):
-                self._emit(Update("error", event.message))
+                self._emit(Update(UpdateKind.ERROR, event.message))
                 raise TurnFailed(event.message or f"The backend stopped with {event.kind}.")
             if isinstance(event, Heartbeat) and now - last_visible >= self.still_working_every:
-                self._emit(Update("status", STILL_WORKING))
+                self._emit(Update(UpdateKind.STILL_WORKING, "Still working..."))
                 last_visible = now
+        for text in held:
+            replies.append(text)
+            self._emit(Update(UpdateKind.REPLY, text))
         if partial and not replies:
             replies.append(translate("".join(partial)))
-            self._emit(Update("reply", replies[-1]))
+            self._emit(Update(UpdateKind.REPLY, replies[-1]))
         state = await self.refresh()
         summary = None
         if not replies:
             summary = describe_changes(before, state.get("draft"))
-            self._emit(Update("summary", summary))
-        self._emit(Update("status", "Done."))
+            self._emit(Update(UpdateKind.SUMMARY, summary))
+        self._emit(Update(UpdateKind.DONE, "Done."))
         return TurnResult(message, replies, summary, state.get("draft") or {}, tools)
 
     async def say(self, text: str, files: Sequence[Path | str] = ()) -> Reply:
@@ -210,7 +206,7 @@ class AsyncSession:
             return Reply(action, summarize(self.state.get("draft")), table=self.tracks)
         if action is Action.UPLOAD:
             if not files:
-                return Reply(action, "Choose files to upload (mp4, mov, mp3, wav, jpg, png, ... up to 200 MB each).")
+                return Reply(action, f"Choose files to upload ({SUPPORTED_FORMATS}; up to {MAX_UPLOAD_MB} MB each).")
             table = await self.upload(files)
             return Reply(action, f"Uploaded {len(table)} file(s).", table=table)
         turn = await self.chat(text)
@@ -248,7 +244,7 @@ class AsyncSession:
         if paths:
             await self.client.upload_files(paths, progress=self._byte_progress("Uploading", "uploading"))
         if urls:
-            self._emit(Update("status", "Fetching the links..."))
+            self._emit(Update(UpdateKind.STATUS, "Fetching the links..."))
             await self.client.upload_urls(urls)
         await self.refresh()
         return self.uploads
@@ -262,7 +258,7 @@ class AsyncSession:
             draft = state.get("draft") or {}
             if not any(track.get("sg") for track in draft.get("t") or []):
                 raise NemoError("There is nothing to export yet: make a song first.")
-            self._emit(Update("progress", "Starting the export", "exporting", 0))
+            self._emit(Update(UpdateKind.PROGRESS, "Starting the export", "exporting", 0))
             output = {"format": "mp4", "quality": quality}
             aspect = (state.get("canvas_config") or {}).get("aspect")
             if aspect:
@@ -276,7 +272,8 @@ class AsyncSession:
         try:
             while not status.finished:
                 where = f" (number {status.queue_position} in the queue)" if status.queue_position else ""
-                self._emit(Update("progress", f"Exporting{where}", "exporting", round(status.progress * 100)))
+                self._emit(Update(UpdateKind.PROGRESS, f"Exporting{where}", "exporting", round(status.progress * 100),
+                                  status.queue_position))
                 await asyncio.sleep(self.poll_interval)
                 status = await self.client.render_status(status.id)
             if status.status != "completed":
@@ -289,10 +286,10 @@ class AsyncSession:
             with contextlib.suppress(NemoError):
                 await asyncio.shield(self.client.cancel_render(status.id))
             self.render_log.remove(status.id)
-            self._emit(Update("status", "Export cancelled."))
+            self._emit(Update(UpdateKind.STATUS, "Export cancelled."))
             raise
         self.render_log.remove(status.id)
-        self._emit(Update("status", f"Exported {path.name}."))
+        self._emit(Update(UpdateKind.DONE, f"Exported {path.name}."))
         return ExportResult(path, status.id, status.duration, status.size)
 
     async def resume(self) -> list[ExportResult]:
@@ -302,13 +299,13 @@ class AsyncSession:
             try:
                 status = await self.client.render_status(pending.render_id)
             except NemoError as error:
-                self._emit(Update("notice", f"Render {pending.render_id} cannot be resumed: {error}"))
+                self._emit(Update(UpdateKind.NOTICE, f"Render {pending.render_id} cannot be resumed: {error}"))
                 self.render_log.remove(pending.render_id)
                 continue
             try:
                 results.append(await self._finish(status, Path(pending.target)))
             except RenderFailed as error:
-                self._emit(Update("notice", str(error)))
+                self._emit(Update(UpdateKind.NOTICE, str(error)))
         return results
 
     async def close(self) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-TRACK_TYPES = {0: "video", 1: "audio", 7: "text"}
+from nemo_widgets.protocol.names import TRACK_TYPE_NAMES
 
 
 def segments(draft: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Every segment with its track: index, type, name, times in seconds, volume, text, source."""
     rows = []
     for index, track in enumerate((draft or {}).get("t") or []):
-        kind = TRACK_TYPES.get(track.get("tt"), f"type {track.get('tt')}")
+        kind = TRACK_TYPE_NAMES.get(track.get("tt"), f"type {track.get('tt')}")
         for segment in track.get("sg") or []:
             start = float(segment.get("st", 0)) / 1000
             duration = float(segment.get("d", 0)) / 1000

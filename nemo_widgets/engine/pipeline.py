@@ -63,12 +63,13 @@ def compose_song(
     voice: VoiceName | None = None,
     seed: int | None = None,
     instrumental: bool | None = None,
+    target_seconds: float | None = None,
     progress: Progress | None = None,
 ) -> ComposedSong:
     """Compose, sing, arrange, mix and write the song; raises EngineInputError for input to fix."""
     report = progress or (lambda stage, fraction: None)
     report("reading lyrics", 0.0)
-    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental)
+    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental, target_seconds=target_seconds)
     lyrics = None if spec.instrumental and not lyrics_text.strip() else parse_lyrics(lyrics_text)
     report("composing", 0.05)
     arr = compose(lyrics, spec)

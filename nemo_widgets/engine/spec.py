@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.genres import DEFAULT_GENRE, PRESETS
 from nemo_widgets.engine.model import Key, Mode, SongSpec, VoiceName
+from nemo_widgets.protocol.names import ASPECTS
 
 MOODS: dict[str, tuple[str, ...]] = {
     "upbeat": ("upbeat", "happy", "happier", "cheerful", "bright", "fun", "joyful", "sunny", "summer", "feel-good", "bouncy", "playful"),
@@ -46,8 +48,9 @@ _KEY = re.compile(
     r"|\b(?P<note2>[a-g])\s*(?P<acc2>#|♯|b|♭|sharp|flat)?\s*(?P<mode2>major|minor)\b",
     re.IGNORECASE,
 )
+_ASPECT = re.compile(r"(?<![\d:.])(?:" + "|".join(map(re.escape, ASPECTS)) + r")(?![\d:])")  # never a time
 _MINUTES_SECONDS = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m)\b(?!\s*(?:major|minor))", re.IGNORECASE)
+_DURATION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m)\b(?!\s*(?:major|minor))", re.IGNORECASE)
 _SEED = re.compile(r"\bseed\s*[:=#]?\s*(\d+)\b", re.IGNORECASE)
 
 
@@ -58,9 +61,15 @@ def parse_spec(
     seed: int | None = None,
     instrumental: bool | None = None,
     bpm: float | None = None,
+    target_seconds: float | None = None,
 ) -> SongSpec:
-    """Read genre, mood, tempo, key, voice, instrumental, length and seed from `prompt`."""
-    text = " " + prompt.lower().replace("’", "'") + " "
+    """Read genre, mood, tempo, key, voice, instrumental, length and seed from `prompt`.
+
+    Whitespace is collapsed and aspect ratios ("9:16") are not numbers here, so every rule
+    reads the text once."""
+    original = prompt
+    prompt = " ".join(prompt.split())
+    text = " " + _ASPECT.sub(" ", prompt.lower().replace("’", "'")) + " "
     genre = _genre(text)
     preset = PRESETS[genre]
     mood = _first_match(text, MOODS) or "neutral"
@@ -81,14 +90,21 @@ def parse_spec(
         key=key,
         voice=voice or _first_match(text, VOICE_WORDS) or "female",
         instrumental=instrumental if instrumental is not None else _instrumental(text),
-        target_seconds=_target_seconds(text),
+        target_seconds=target_seconds if target_seconds is not None else _target_seconds(text),
         seed=seed,
-        prompt=prompt,
+        prompt=original,
     )
 
 
+@cache
+def _phrase(phrase: str) -> re.Pattern[str]:
+    """`phrase` as a whole word; the literal comes first so the search skips ahead quickly."""
+    escaped = re.escape(phrase)
+    return re.compile(escaped + r"(?<![\w-]" + escaped + r")(?![\w-])")
+
+
 def _has(text: str, phrase: str) -> bool:
-    return re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text) is not None
+    return _phrase(phrase).search(text) is not None
 
 
 def _first_match(text: str, table: dict[str, tuple[str, ...]]):
@@ -96,7 +112,7 @@ def _first_match(text: str, table: dict[str, tuple[str, ...]]):
     hits = []
     for key, phrases in table.items():
         for phrase in phrases:
-            m = re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text)
+            m = _phrase(phrase).search(text)
             if m:
                 hits.append((m.start(), -len(phrase), key))
     return min(hits)[2] if hits else None

@@ -7,6 +7,7 @@ drawn while it runs.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,9 @@ from IPython.display import display
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.controller.blocking import Session
 from nemo_widgets.controller.kernel_session import blocking_session, remember_session
-from nemo_widgets.controller.session import DEFAULT_PROMPT, TurnResult, Update
+from nemo_widgets.controller.session import DEFAULT_PROMPT, TurnResult
+from nemo_widgets.controller.updates import MESSAGES, STATUS_LINE, Update, UpdateKind
+from nemo_widgets.protocol.names import ASPECTS, MAX_SONG_SECONDS, MIN_SONG_SECONDS, VOICES
 
 COMMANDS = ("studio", "credits", "status", "tracks", "export", "upload", "backend")
 
@@ -39,7 +42,10 @@ class SongResult:
 
 
 class CellProgress:
-    """A status line and a progress bar in the cell's output, fed by session updates."""
+    """A status line and a progress bar in the cell's output, fed by session updates.
+
+    The status line is HTML, so every text in it (the backend's included) is escaped: a backend
+    cannot put markup or script into the notebook."""
 
     def __init__(self) -> None:
         self.label = widgets.HTML("Connecting...")
@@ -48,13 +54,17 @@ class CellProgress:
         self.box = widgets.VBox([self.label, self.bar, self.replies])
 
     def __call__(self, update: Update) -> None:
-        if update.kind == "progress" and update.percent is not None:
-            self.label.value = f"{update.text} {update.percent:.0f}%"
+        if update.kind is UpdateKind.PROGRESS and update.percent is not None:
+            self.show(f"{update.text} {update.percent:.0f}%")
             self.bar.value = float(update.percent)
-        elif update.kind == "status":
-            self.label.value = update.text
-        elif update.kind in ("reply", "summary", "notice", "error") and update.text != "On it.":
+        elif update.kind in STATUS_LINE:
+            self.show(update.text)
+        elif update.kind in MESSAGES:
             self.replies.append_stdout(update.text + "\n")
+
+    def show(self, text: str, lead: str = "") -> None:
+        """Put `text` on the status line as plain text, after an optional bold `lead` of our own."""
+        self.label.value = (f"<b>{html.escape(lead)}</b> " if lead else "") + html.escape(text)
 
 
 @magics_class
@@ -102,9 +112,12 @@ class NemoMagics(Magics):
     @cell_magic
     @magic_arguments()
     @argument("--prompt", "-p", default=DEFAULT_PROMPT, help='the style, e.g. "a chill lo-fi song, 80 bpm"')
-    @argument("--voice", choices=("female", "male"), help="the singer")
-    @argument("--aspect", choices=("16:9", "9:16", "1:1"), default="16:9", help="the video's shape")
+    @argument("--voice", choices=VOICES, help="the singer")
+    @argument("--aspect", choices=ASPECTS, default=ASPECTS[0], help="the video's shape")
     @argument("--seed", type=int, help="another seed gives another melody")
+    @argument("--title", help="the title card's text (default: the song's first line)")
+    @argument("--instrumental", action="store_true", help="no vocals (the cell body may then be empty)")
+    @argument("--duration", type=float, help=f"an instrumental's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
     @argument("--out", default=None, help="where to write the MP4 (default nemo_exports/<render id>.mp4)")
     def song(self, line: str, cell: str) -> SongResult | None:
         """Make a song from the lyrics in the cell body; shows progress and the video, returns a SongResult."""
@@ -116,14 +129,15 @@ class NemoMagics(Magics):
         session = blocking_session()
         session.updates = progress
         try:
-            turn = session.generate(cell, args.prompt, voice=args.voice, aspect=args.aspect, seed=args.seed)
+            turn = session.generate(cell, args.prompt, voice=args.voice, aspect=args.aspect, seed=args.seed,
+                                    title=args.title, instrumental=args.instrumental, duration=args.duration)
             result = session.export(Path(args.out) if args.out else None)
         except (NemoError, ValueError) as error:
-            progress.label.value = f"<b>Stopped:</b> {error}"
+            progress.show(str(error), lead="Stopped:")
             print(f"%%song: {error}")
             return None
         remember_session(session.session_id)
-        progress.label.value = f"Saved {result.path}"
+        progress.show(f"Saved {result.path}")
         display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, layout={"width": "100%"}))
         return SongResult(result.path, session.tracks, session, turn)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import shutil
 import tempfile
+import weakref
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,10 @@ from nemo_widgets.client.connection import describe_backend
 from nemo_widgets.client.errors import NemoError, NoCredits
 from nemo_widgets.controller.blocking import background_loop
 from nemo_widgets.controller.kernel_session import current_session_id, remember_session
-from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, Update
+from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession
 from nemo_widgets.controller.timeline import segments
+from nemo_widgets.controller.updates import STATUS_LINE, Update, UpdateKind
+from nemo_widgets.protocol.names import ASPECTS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UPLOAD_SUFFIXES, VOICES
 from nemo_widgets.widget.upload_buffer import UploadBuffer, UploadError
 
 _LOG = logging.getLogger(__name__)
@@ -42,8 +46,14 @@ class SongStudio(anywidget.AnyWidget):
 
     lyrics = t.Unicode("").tag(sync=True)
     prompt = t.Unicode(DEFAULT_PROMPT).tag(sync=True)
-    voice = t.Enum(("female", "male"), "female").tag(sync=True)
-    aspect = t.Enum(("16:9", "9:16", "1:1"), "16:9").tag(sync=True)
+    voice = t.Enum(VOICES, VOICES[0]).tag(sync=True)
+    aspect = t.Enum(ASPECTS, ASPECTS[0]).tag(sync=True)
+    # the protocol's names and limits, sent to the front end so it keeps no copy of them
+    voices = t.List(t.Unicode(), list(VOICES)).tag(sync=True)
+    aspects = t.List(t.Unicode(), list(ASPECTS)).tag(sync=True)
+    upload_suffixes = t.List(t.Unicode(), [*UPLOAD_SUFFIXES, *(s.lstrip(".") for s in LYRICS_SUFFIXES)]).tag(sync=True)
+    max_upload_bytes = t.Int(MAX_UPLOAD_BYTES).tag(sync=True)
+    max_upload_mb = t.Int(MAX_UPLOAD_MB).tag(sync=True)
     seed = t.Int(None, allow_none=True).tag(sync=True)
     examples = t.List(t.Unicode(), EXAMPLES).tag(sync=True)
     status = t.Unicode("").tag(sync=True)
@@ -65,6 +75,7 @@ class SongStudio(anywidget.AnyWidget):
         self.export_dir = Path(export_dir)
         self.video_path: Path | None = None
         self._preview_dir = Path(tempfile.mkdtemp(prefix="nemo-preview-"))
+        self._remove_previews = weakref.finalize(self, shutil.rmtree, self._preview_dir, ignore_errors=True)
         self._video: tuple[str, bytes] | None = None
         self._uploads: dict[str, UploadBuffer] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -78,6 +89,18 @@ class SongStudio(anywidget.AnyWidget):
     @property
     def tracks_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.tracks)
+
+    def close(self) -> None:
+        """Close the widget: its work stops and its temporary files (previews, unfinished uploads) are removed.
+        They are removed at interpreter exit too, if the studio is never closed."""
+        if not self._loop.is_closed():
+            for task in list(self._tasks):
+                self._loop.call_soon_threadsafe(task.cancel)
+        for buffer in self._uploads.values():
+            buffer.discard()
+        self._uploads.clear()
+        self._remove_previews()
+        super().close()
 
     # messages from the browser -----------------------------------------------------------------------------
 
@@ -207,17 +230,17 @@ class SongStudio(anywidget.AnyWidget):
     # updates -----------------------------------------------------------------------------------------------
 
     def _show(self, update: Update) -> None:
-        if update.kind == "progress" and update.percent is not None:
+        if update.kind is UpdateKind.PROGRESS and update.percent is not None:
             self.stage, self.percent = update.text, float(update.percent)
-        elif update.kind == "status":
+        elif update.kind in STATUS_LINE:
             self.status = update.text
-        elif update.kind == "reply":
+        elif update.kind is UpdateKind.REPLY:
             self._say("assistant", update.text)
-        elif update.kind in ("summary", "notice"):
-            self._say(update.kind, update.text)
+        elif update.kind in (UpdateKind.SUMMARY, UpdateKind.NOTICE):
+            self._say(update.kind.value, update.text)
 
     def _say(self, role: str, text: str) -> None:
-        if text.strip() and text.strip() != "On it.":
+        if text.strip():
             self.transcript = [*self.transcript, {"role": role, "text": text.strip()}]
 
     # uploads -----------------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""Files arriving from the browser in chunks, written to a temporary folder until the last one."""
+"""Files arriving from the browser in chunks, written to a temporary folder until the last one.
+
+The folder belongs to the buffer: `discard()` removes it, and so does the interpreter's exit
+if the buffer is never discarded.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
-from nemo_widgets.client.errors import MAX_UPLOAD_BYTES
-
+from nemo_widgets.protocol.names import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 
 class UploadError(ValueError):
@@ -17,9 +22,10 @@ class UploadError(ValueError):
 class UploadBuffer:
     def __init__(self, name: str, size: int) -> None:
         if size > MAX_UPLOAD_BYTES:
-            raise UploadError(f"{name} is over the 200 MB limit: compress or trim it first.")
+            raise UploadError(f"{name} is over the {MAX_UPLOAD_MB} MB limit: compress or trim it first.")
         safe = re.sub(r"[^\w.\- ]", "_", Path(name).name).strip() or "upload"
         self.folder = Path(tempfile.mkdtemp(prefix="nemo-upload-"))
+        self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self.path = self.folder / safe
         self.size = size
         self.received = 0
@@ -39,5 +45,5 @@ class UploadBuffer:
         return self.received == self.size
 
     def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self.folder.rmdir()
+        """Remove the file and its folder (at most once)."""
+        self._remove()

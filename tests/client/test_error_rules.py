@@ -151,7 +151,7 @@ def test_4001_and_4002_messages_say_what_to_do(variant, identity, tmp_path):
 
     async def go():
         async with client_for(server, identity) as client:
-            with pytest.raises(UnsupportedFile, match="Supported formats: mp4, mov"):
+            with pytest.raises(UnsupportedFile, match="Supported formats: MP4, MOV"):
                 await client.upload_files([media])
             with pytest.raises(FileTooLarge, match="200 MB limit: compress it or trim it"):
                 await client.upload_files([media])

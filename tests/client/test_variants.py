@@ -8,7 +8,8 @@ import pytest
 from nemo_widgets.client import api
 from nemo_widgets.client.errors import TurnFailed, TurnTimedOut
 from nemo_widgets.client.events import Heartbeat, Progress, Text, ToolCall, ToolResult, parse_data
-from nemo_widgets.controller.session import STILL_WORKING, AsyncSession
+from nemo_widgets.controller.session import AsyncSession
+from nemo_widgets.controller.updates import UpdateKind
 from tests.client.conftest import client_for
 from tests.client.variant_server import VIDEO_BYTES
 
@@ -98,7 +99,7 @@ def test_still_working_after_silence(variant, identity, monkeypatch):
     updates = []
 
     chat_on(server, identity, "make it longer", updates, still_working_every=0.2)
-    assert any(u.text == STILL_WORKING for u in updates)
+    assert any(u.kind is UpdateKind.STILL_WORKING for u in updates)
 
 
 def test_the_15_minute_cap_stops_a_turn(variant, identity, monkeypatch):
