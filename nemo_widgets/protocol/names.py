@@ -41,3 +41,4 @@ MAX_MEDIA_SECONDS: Final = 15 * 60
 MAX_SEGMENTS: Final = 200
 MAX_TOOL_CALLS: Final = 12
 TURN_LIMIT_SECONDS: Final = 15 * 60
+MAX_ACTIVE_RENDERS: Final = 2  # renders one user may have queued or running at once
