@@ -68,7 +68,7 @@ class Renders:
             raise ApiError(400, f"Unknown quality {asked!r}: use {', '.join(EXPORT_QUALITIES)}.", 400)
         cancel = threading.Event()
         with self._admit:
-            if sum(owner == user.id for owner, _ in self._cancels) >= MAX_ACTIVE_RENDERS:
+            if sum(owner == user.id for owner, _ in list(self._cancels)) >= MAX_ACTIVE_RENDERS:  # a copy: workers pop
                 raise ApiError(429, f"You already have {MAX_ACTIVE_RENDERS} renders queued or running: wait for one "
                                     "to finish (or cancel one), then export again.", 429,
                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
