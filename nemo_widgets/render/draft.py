@@ -101,11 +101,15 @@ def parse_draft(data: dict[str, Any] | str | Path) -> Draft:
             data = data.read_text(encoding="utf-8")
         except OSError as error:
             raise DraftError(f"Cannot read the draft {data}: {error.strerror or error}.") from None
+        except UnicodeDecodeError:
+            raise DraftError(f"The draft {data} is not UTF-8 text.") from None
     if isinstance(data, str):
         try:
             data = json.loads(data)
         except json.JSONDecodeError as error:
             raise DraftError(f"The draft is not valid JSON: {error.msg} at line {error.lineno}.") from None
+        except RecursionError:
+            raise DraftError("The draft is nested too deeply to be a timeline.") from None
     if not isinstance(data, dict):
         raise DraftError("The draft must be a JSON object with a `t` list of tracks.")
     try:

@@ -101,6 +101,8 @@ def test_drafts_in_any_json_shape_may_only_name_own_media(two_users):
     for shape in ("[1, 2]", [1, 2], 7, json.dumps("nested string")):
         response = _export(client, bob_headers, bob_session, "odd", shape)
         assert response.status_code == 400 and "must be a JSON object" in response.json()["message"], shape
+    deep = _export(client, bob_headers, bob_session, "deep", "[" * 100_000)
+    assert deep.status_code == 400 and "nested too deeply" in deep.json()["message"]
     own = _export(client, headers, session, "mine", json.dumps(_draft(upload["id"])))
     assert own.status_code == 200, own.json()
     assert _poll(client, headers, "mine")["status"] == "completed"
