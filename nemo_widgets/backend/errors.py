@@ -12,7 +12,7 @@ FILE_TOO_LARGE = 4002
 
 
 class ApiError(Exception):
-    """An error the client is told about: protocol `code`, HTTP `status`, a message, optional data and headers."""
+    """An error the client is told about: protocol `code`, HTTP `status`, a message and optional data."""
 
     def __init__(self, code: int, message: str, status: int, data: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None) -> None:

@@ -71,7 +71,7 @@ class Renders:
             if sum(owner == user.id for owner, _ in list(self._cancels)) >= MAX_ACTIVE_RENDERS:  # a copy: workers pop
                 raise ApiError(429, f"You already have {MAX_ACTIVE_RENDERS} renders queued or running: wait for one "
                                     "to finish (or cancel one), then export again.", 429,
-                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                               {"retry_after": RETRY_AFTER_SECONDS}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
             if not self._store.add_render(user, render_id, session_id, now):
                 raise ApiError(409, f"A render with id {render_id} already exists: use a new id.", 409)
             self._cancels[(user.id, render_id)] = cancel
