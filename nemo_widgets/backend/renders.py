@@ -84,21 +84,13 @@ class Renders:
             event.set()
         job = self._store.render(user, render_id)
         if job is not None and job.status == "pending":
-            self._store.update_render(user, render_id, status="failed", error="Cancelled.")
             self._cancels.pop((user.id, render_id), None)
+            self._store.update_render(user, render_id, status="failed", error="Cancelled.")
 
-    def _target(self, user: User, render_id: str) -> Path:
-        """The MP4 of a render, which must resolve to a file directly in the user's render folder."""
-        folder = (self.user_dir(user) / "renders").resolve()
-        target = (folder / f"{render_id}.mp4").resolve()
-        if target.parent != folder:
-            raise ApiError(400, "The render id must name a file in your own render folder.", 400)
-        return target
-
-    def _run(self, user: User, render_id: str, draft: Draft, target: Path, aspect: str, quality: str,
+    def _run(self, user: User, render_id: str, draft, target: Path, aspect: str, quality: str,
              cancel: threading.Event) -> None:
+        job = self._store.render(user, render_id)
         try:
-            job = self._store.render(user, render_id)
             if job is None or job.status != "pending" or cancel.is_set():
                 return
             self._store.update_render(user, render_id, status="processing", progress=0.0)
@@ -126,6 +118,14 @@ class Renders:
         else:
             self._store.update_render(user, render_id, status="completed", progress=1.0, output=str(result.path),
                                       duration=result.duration, size=result.path.stat().st_size)
+
+    def _target(self, user: User, render_id: str) -> Path:
+        """The MP4 of a render, which must resolve to a file directly in the user's render folder."""
+        folder = (self.user_dir(user) / "renders").resolve()
+        target = (folder / f"{render_id}.mp4").resolve()
+        if target.parent != folder:
+            raise ApiError(400, "The render id must name a file in your own render folder.", 400)
+        return target
 
 
 def _without_paths(text: str, home: Path) -> str:
