@@ -220,11 +220,11 @@ class Agent:
         while not updates.empty():
             yield updates.get_nowait()
         song = job.result()
-        media = {"id": media_id, "kind": "song", "path": str(folder / "song.wav"), "folder": str(folder),
+        media = {"id": media_id, "kind": "song",
                  "title": song.title, "duration": round(song.duration, 3), "genre": song.spec.genre, "mood": song.spec.mood,
                  "key": str(song.spec.key), "bpm": song.spec.bpm, "voice": song.spec.voice,
                  "instrumental": song.spec.instrumental, "seed": song.spec.seed, "lyrics": lyrics, "prompt": prompt}
-        draft = await asyncio.to_thread(song_draft, folder)
+        draft = await asyncio.to_thread(song_draft, folder, media_id)
 
         def add_song(state: dict[str, Any]) -> None:
             state["generated_media"].append(media)
@@ -313,7 +313,7 @@ def _set_background(state: dict[str, Any], args: dict[str, Any]) -> dict[str, An
         backgrounds[0].pop("src", None)
         return {"status": "ok", "summary": "The background is the generated one again."}
     upload = _latest_upload(state, ("video", "image"))
-    backgrounds[0]["src"] = upload["path"]
+    backgrounds[0]["src"] = upload["id"]
     return {"status": "ok", "summary": f"{upload['filename']} is now the background."}
 
 
@@ -325,7 +325,7 @@ def _add_bgm(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
         raise ToolError("Make a song first, then add background music to it.")
     draft["t"] = [t for t in draft["t"] if not (t.get("tt") == 1 and any(s["role"] == "bgm" for s in t["sg"]))]
     draft["t"].append({"tt": 1, "n": "BGM", "sg": [{"st": 0, "d": min(length, int((upload["duration"] or 0) * 1000)) or length,
-                                                     "role": "bgm", "src": upload["path"], "vol": 0.35, "fade_out": 2000}]})
+                                                     "role": "bgm", "src": upload["id"], "vol": 0.35, "fade_out": 2000}]})
     return {"status": "ok", "summary": f"{upload['filename']} plays as BGM at 35%."}
 
 
@@ -373,7 +373,7 @@ def _set_lyrics_overlay(state: dict[str, Any], args: dict[str, Any]) -> dict[str
     songs = [m for m in state["generated_media"] if m.get("kind") == "song" and not m.get("instrumental")]
     if args["visible"] and songs:
         texts["sg"].append({"st": 0, "d": _draft_length(state["draft"]), "role": "lyrics",
-                            "timing": str(Path(songs[-1]["folder"]) / "timing.json")})
+                            "timing": songs[-1]["id"]})
     return {"status": "ok", "summary": "The lyrics are shown." if args["visible"] else "The lyrics are hidden."}
 
 

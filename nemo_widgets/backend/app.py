@@ -24,7 +24,7 @@ from starlette.routing import Route
 from nemo_widgets.backend.agent import Agent
 from nemo_widgets.backend.errors import ApiError, auth_failed, missing_client_id, rate_limited, session_not_found
 from nemo_widgets.backend.events import frame
-from nemo_widgets.backend.renders import Renders, job_payload
+from nemo_widgets.backend.renders import Renders, checked_render_id, job_payload
 from nemo_widgets.backend.store import Store, User
 from nemo_widgets.backend.uploads import MAX_BYTES, MAX_FILES, download_url, receive_multipart, register_file, too_large
 from nemo_widgets.protocol.options import OptionError, options_in_state_delta
@@ -40,7 +40,8 @@ def ok(data: dict[str, Any], message: str = "ok") -> JSONResponse:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status)
+    return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status,
+                        headers=error.headers)
 
 
 def create_app(
@@ -158,10 +159,8 @@ def create_app(
         if not all(request.headers.get(h) for h in ATTRIBUTION_HEADERS):
             raise ApiError(402, "Register or upgrade your plan to unlock export.", 402)
         body = await json_body(request)
-        render_id = str(body.get("id") or "")
+        render_id = checked_render_id(body.get("id"))
         session_id = str(body.get("sessionId") or body.get("session_id") or "")
-        if not render_id or len(render_id) > 100:
-            raise ApiError(400, "The render needs an id such as render_<unix ms> (100 characters at most).", 400)
         state = store.session_state(user, session_id)
         if state is None:
             raise session_not_found(session_id)

@@ -14,12 +14,14 @@ FILE_TOO_LARGE = 4002
 class ApiError(Exception):
     """An error the client is told about: protocol `code`, HTTP `status`, a message and optional data."""
 
-    def __init__(self, code: int, message: str, status: int, data: dict[str, Any] | None = None) -> None:
+    def __init__(self, code: int, message: str, status: int, data: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
         self.data = data or {}
+        self.headers = headers or {}
 
 
 def auth_failed(message: str = "The token is missing, unknown or expired: get a new one.") -> ApiError:

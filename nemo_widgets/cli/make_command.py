@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         except (NemoError, ValueError) as error:
             raise CommandError(str(error)) from None
         if args.keep is not None:
-            shutil.copytree(media["folder"], args.keep, dirs_exist_ok=True)
+            song_folder = next((Path(tmp) / "data" / "media").glob(f"*/*/{media['id']}"))  # state holds ids, not paths
+            shutil.copytree(song_folder, args.keep, dirs_exist_ok=True)
     print(_summary(media))
     print(path)
     return 0

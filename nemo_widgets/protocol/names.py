@@ -47,3 +47,4 @@ MAX_SEED: Final = 2**31 - 1  # seeds are 0..MAX_SEED
 MAX_TITLE_CHARS: Final = 100  # a title card's longest text
 SONG_OPTIONS_KEY: Final = "song_options"  # the key of a song request's options in the /run_sse `state_delta`
 UPLOAD_SUFFIXES: Final = (*UPLOAD_FORMATS, "jpeg")  # file name endings a front end lets through for those formats
+MAX_ACTIVE_RENDERS: Final = 2  # renders one user may have queued or running at once

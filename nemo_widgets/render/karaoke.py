@@ -3,6 +3,11 @@
 Lyrics highlight word by word with `\\kf` fills timed to the sung onsets in timing.json;
 a line appears a moment before it is sung. Margins keep text inside the platform safe
 areas (for 9:16, TikTok's own interface covers the bottom and the right edge).
+
+Titles and lyrics are shown exactly as typed. ASS has no general escape, so `_escape` uses
+libass's rules: a backslash followed by a word joiner (U+2060, invisible) is a plain
+backslash, which keeps `\\N`, `\\n` and `\\h` from becoming line breaks or hard spaces; `\\{`
+and `\\}` are literal braces, so `{...}` never becomes an override block.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+from nemo_widgets.protocol.names import TRACK_TEXT
 from nemo_widgets.render.draft import Draft, Segment
 from nemo_widgets.render.font_files import FALLBACK_FONT, PRIMARY_FONT
 from nemo_widgets.render.presets import Frame
@@ -21,6 +27,7 @@ HOLD = 0.4  # seconds it stays after its last word
 BASE = "&H00FFFFFF"  # white, before the fill (ASS colours are &HAABBGGRR)
 HIGHLIGHT = "&H0038D6FF"  # warm yellow once sung
 OUTLINE = "&H96000000"
+WORD_JOINER = "\u2060"
 
 
 def _clock(seconds: float) -> str:
@@ -36,8 +43,9 @@ def _cs(seconds: float) -> int:
 
 
 def _escape(text: str) -> str:
-    """ASS-safe text, with runs the primary font lacks (CJK) switched to the fallback font."""
-    text = text.replace("\\", "\\\\").replace("{", "(").replace("}", ")").replace("\n", " ")
+    """Text libass shows literally (one line), with runs the primary font lacks (CJK) switched to the fallback font."""
+    text = text.replace("\\", "\\" + WORD_JOINER).replace("{", "\\{").replace("}", "\\}")
+    text = " ".join(text.splitlines())
     return _CJK_RUN.sub(lambda m: f"{{\\fn{FALLBACK_FONT}}}{m[0]}{{\\fn{PRIMARY_FONT}}}", text)
 
 
@@ -65,7 +73,7 @@ def ass_script(draft: Draft, frame: Frame) -> str:
         "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     events: list[str] = []
-    for segment in draft.segments(7):
+    for segment in draft.segments(TRACK_TEXT):
         start, end = segment.st / 1000, segment.end / 1000
         if segment.role == "title" and segment.text:
             events.append(f"Dialogue: 1,{_clock(start)},{_clock(end)},Title,,0,0,0,,{{\\fad(300,400)}}{_escape(segment.text)}")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-Aspect = Literal["16:9", "9:16", "1:1"]
-Quality = Literal["draft", "standard", "high"]
+from nemo_widgets.protocol.names import Aspect, Quality
 
 
 @dataclass(frozen=True)

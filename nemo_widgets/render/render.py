@@ -6,7 +6,9 @@ cropped to fill and looped, or an image with a slow zoom), the audio's waveform 
 text layers as ASS subtitles (title card, karaoke lyrics, free text). Audio: every audio
 segment trimmed, faded, set to its volume and placed on the timeline, then mixed.
 H.264 yuv420p + AAC 192 kb/s stereo with the index at the front, so it plays in
-browsers and on phones.
+browsers and on phones. Media files are read with ffmpeg's protocol whitelist limited to
+`file`; the subtitle script and font links live in a `.tmp-*` folder beside the output,
+removed when the render ends.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nemo_widgets.protocol.names import TRACK_AUDIO, TRACK_VIDEO, Aspect, Quality
 from nemo_widgets.render.draft import Draft, DraftError, Segment
-from nemo_widgets.render.ffmpeg import run_ffmpeg
-from nemo_widgets.render.font_files import fonts_dir
+from nemo_widgets.render.ffmpeg import media_input, run_ffmpeg
+from nemo_widgets.render.font_files import link_fonts
 from nemo_widgets.render.karaoke import ass_script
 from nemo_widgets.render.media_info import has_stream
-from nemo_widgets.render.presets import AUDIO_BITRATE, Aspect, Frame, Quality, encoding_for, frame_for
+from nemo_widgets.render.presets import AUDIO_BITRATE, Frame, encoding_for, frame_for
 
 PALETTES: dict[str, tuple[str, str, str]] = {  # two gradient colours and the waveform colour
     "pop": ("0xff5f9e", "0x6a3de8", "0xffffff"),
@@ -58,17 +61,19 @@ def render_draft(
     quality: Quality = "standard",
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
+    deadline: float | None = None,
 ) -> RenderResult:
-    """Render the draft; raises DraftError for media that is missing or is not media."""
+    """Render the draft; raises DraftError for media that is missing or is not media, RenderTimedOut
+    past `deadline` seconds."""
     frame = frame_for(aspect)
     encoding = encoding_for(quality)
     duration = draft.duration_ms / 1000
-    audio = draft.segments(1)
+    audio = draft.segments(TRACK_AUDIO)
     _check_media(draft)
     inputs: list[str] = []
     graph: list[str] = []
     for i, segment in enumerate(audio):
-        inputs += ["-i", segment.src]
+        inputs += media_input(segment.src)
         graph.append(f"[{i}:a]{_audio_chain(segment)}[a{i}]")
     mix_inputs = "".join(f"[a{i}]" for i in range(len(audio)))
     if audio:
@@ -76,9 +81,9 @@ def render_draft(
                      "aformat=sample_rates=44100:channel_layouts=stereo,asplit=2[aout][aviz]")
     else:
         graph.append(f"anullsrc=r=44100:cl=stereo,atrim=0:{duration:.3f},asplit=2[aout][aviz]")
-    background = next(iter(draft.segments(0)), None)
+    background = next(iter(draft.segments(TRACK_VIDEO)), None)
     style = background.style if background else {}
-    graph.append(_background(background, frame, encoding.fps, duration, inputs))
+    graph.append(_background(background, frame, encoding.fps, duration, inputs, len(audio)))
     layers = "[bg]"
     visualizer = style.get("visualizer", "waveform")
     if visualizer in VISUALIZERS:
@@ -90,10 +95,13 @@ def render_draft(
         layers = "[vw]"
     else:
         graph.append("[aviz]anullsink")
-    with tempfile.TemporaryDirectory(prefix="nemo-render-") as tmp:
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".tmp-", dir=output.parent) as tmp:
         subtitles = Path(tmp) / "text.ass"
         subtitles.write_text(ass_script(draft, frame), encoding="utf-8")
-        graph.append(f"{layers}ass=filename={_filter_path(subtitles)}:fontsdir={_filter_path(fonts_dir())},"
+        fonts = link_fonts(Path(tmp) / "fonts")
+        graph.append(f"{layers}ass=filename={_filter_path(subtitles)}:fontsdir={_filter_path(fonts)},"
                      f"format=yuv420p[vout]")
         args = [
             *inputs, "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
@@ -102,21 +110,21 @@ def render_draft(
             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", "-ar", "44100",
             "-t", f"{duration:.3f}", "-movflags", "+faststart",
         ]
-        run_ffmpeg(args, Path(output), duration, progress, cancel)
-    return RenderResult(Path(output), duration, frame.width, frame.height)
+        run_ffmpeg(args, output, duration, progress, cancel, deadline)
+    return RenderResult(output, duration, frame.width, frame.height)
 
 
 def _check_media(draft: Draft) -> None:
     for t, track in enumerate(draft.t):
         for s, segment in enumerate(track.sg):
             if not segment.src:
-                if segment.role in ("song", "bgm", "voice"):
+                if track.tt == TRACK_AUDIO:
                     raise DraftError(f"Invalid draft field `t.{t}.sg.{s}.src`: an audio segment needs a source file.")
                 continue
             path = Path(segment.src)
             if not path.is_file():
                 raise DraftError(f"Invalid draft field `t.{t}.sg.{s}.src`: the media {segment.src} does not exist.")
-            kind = "audio" if track.tt == 1 else "video"
+            kind = "audio" if track.tt == TRACK_AUDIO else "video"
             if not has_stream(path, kind):
                 raise DraftError(f"Invalid draft field `t.{t}.sg.{s}.src`: {path.name} is not {kind} media ffmpeg can read.")
 
@@ -134,19 +142,19 @@ def _audio_chain(segment: Segment) -> str:
     return ",".join(chain)
 
 
-def _background(segment: Segment | None, frame: Frame, fps: int, duration: float, inputs: list[str]) -> str:
-    """The bottom video layer, labelled [bg]: an uploaded video or image, else a slow genre gradient."""
+def _background(segment: Segment | None, frame: Frame, fps: int, duration: float, inputs: list[str], index: int) -> str:
+    """The bottom video layer, labelled [bg]: an uploaded video or image (ffmpeg's input `index`, appended to
+    `inputs`), else a slow genre gradient."""
     size = f"{frame.width}x{frame.height}"
     fill = (f"scale={frame.width}:{frame.height}:force_original_aspect_ratio=increase,"
             f"crop={frame.width}:{frame.height},setsar=1,fps={fps}")
     if segment is not None and segment.src:
-        index = len(inputs) // 2
         if Path(segment.src).suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif"):
-            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{duration:.3f}", "-i", segment.src]
+            inputs += ["-loop", "1", "-framerate", str(fps), "-t", f"{duration:.3f}", *media_input(segment.src)]
             frames = max(1, int(duration * fps))
             return (f"[{index}:v]{fill},zoompan=z='1+0.08*on/{frames}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
                     f":d=1:s={size}:fps={fps},trim=0:{duration:.3f},setpts=PTS-STARTPTS[bg]")
-        inputs += ["-stream_loop", "-1", "-i", segment.src]
+        inputs += ["-stream_loop", "-1", *media_input(segment.src)]
         return f"[{index}:v]{fill},trim=0:{duration:.3f},setpts=PTS-STARTPTS[bg]"
     genre = str((segment.style if segment else {}).get("genre", "pop"))
     first, second, _ = PALETTES.get(genre, PALETTES["pop"])

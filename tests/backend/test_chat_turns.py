@@ -134,14 +134,16 @@ def test_uploads_become_background_and_bgm_then_volume_fade_and_trim(backend, so
                     str(tmp_path / "clip.mp4")], check=True)
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=3", str(tmp_path / "beat.mp3")], check=True)
     files = [("files", ("clip.mp4", (tmp_path / "clip.mp4").read_bytes())), ("files", ("beat.mp3", (tmp_path / "beat.mp3").read_bytes()))]
-    assert client.post(f"/api/upload-video/nemo_agent/me/{session_id}", files=files).json()["code"] == 0
+    uploaded = client.post(f"/api/upload-video/nemo_agent/me/{session_id}", files=files).json()
+    assert uploaded["code"] == 0
+    clip_id, beat_id = (f["id"] for f in uploaded["data"]["files"])
     for message in ("use the uploaded video as background", "use my beat as BGM", "BGM to 20%",
                     "fade out the last 3 seconds", "trim it to 15 seconds"):
         events = _turn(client, session_id, message)
         assert [r["response"]["status"] for r in _parts(events, "functionResponse")] == ["ok"], message
     draft = _state(client, session_id)["draft"]
     segments = {s["role"]: s for t in draft["t"] for s in t["sg"]}
-    assert segments["background"]["src"].endswith(".mp4")
-    assert segments["bgm"]["src"].endswith(".mp3") and segments["bgm"]["vol"] == 0.2
+    assert segments["background"]["src"] == clip_id
+    assert segments["bgm"]["src"] == beat_id and segments["bgm"]["vol"] == 0.2
     assert segments["song"]["fade_out"] == 3000 and draft["d"] == 15000
     assert all(s["st"] + s["d"] <= 15000 for t in draft["t"] for s in t["sg"])

@@ -115,12 +115,13 @@ def test_karaoke_events_follow_the_timing(song_folder):
     assert "Hello {\\fnNoto Sans CJK JP}世界{\\fnRoboto}" in script
 
 
-def test_the_bundled_fonts_cover_latin_and_cjk():
-    from nemo_widgets.render.font_files import fonts_dir
+def test_the_bundled_fonts_cover_latin_and_cjk(tmp_path):
+    from nemo_widgets.render.font_files import link_fonts
 
-    names = sorted(p.name for p in fonts_dir().iterdir())
+    folder = link_fonts(tmp_path / "fonts")
+    names = sorted(p.name for p in folder.iterdir())
     assert names == ["NotoSansCJKjp-Regular.otf", "Roboto-Bold.ttf", "Roboto-Regular.ttf"]
-    assert all(p.resolve().stat().st_size > 100_000 for p in fonts_dir().iterdir())
+    assert all(p.resolve().stat().st_size > 100_000 for p in folder.iterdir())
 
 
 def test_bgm_volume_is_applied(tmp_path):
