@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
-GRACE = 2.0  # seconds open requests (a song's event stream) may take to finish once the server stops
+GRACE = 1.0  # seconds open requests (a song's event stream) may take to finish once the server stops
 
 
 @dataclass
