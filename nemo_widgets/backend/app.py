@@ -34,7 +34,6 @@ from nemo_widgets.backend.errors import (
     ApiError,
     auth_failed,
     bad_request,
-    body_too_large,
     error_response,
     missing_client_id,
     rate_limited,
@@ -166,7 +165,8 @@ def create_app(
 
     async def run_sse(request: Request) -> StreamingResponse:
         user = await current_user(request)
-        body = await read_json(request, hint=f"A chat message may have {MAX_MESSAGE_CHARS:,} characters at most.")
+        body = await read_json(request, hint=f"A chat message may have {MAX_MESSAGE_CHARS:,} characters at most.",
+                               too_large_status=400)  # 400: clients read 413 as a file upload over its limit
         session_id = field(body, "session_id", str, "")
         if not session_id:
             raise ApiError(400, "The request needs a session_id: create a session first.", 400)
@@ -301,14 +301,14 @@ def message_text(body: dict[str, Any]) -> str:
     if not message:
         raise ApiError(400, "The new_message has no text.", 400)
     if len(message) > MAX_MESSAGE_CHARS:
-        raise body_too_large(f"The message has {len(message):,} characters and {MAX_MESSAGE_CHARS:,} is the limit: "
-                             "shorten it or split it into several messages.")
+        raise bad_request(f"The message has {len(message):,} characters and {MAX_MESSAGE_CHARS:,} is the limit: "
+                          "shorten it or split it into several messages.")
     return message
 
 
 def check_link_syntax(url: str) -> None:
-    """A link whose port does not parse is a bad request, before any download is tried."""
+    """A link that does not parse (a bad port, a broken IPv6 address) is a bad request, before any download is tried."""
     try:
         urlsplit(url).port
-    except ValueError:
-        raise bad_request(f"The link {url[:80]!r} has an invalid port.") from None
+    except ValueError as error:
+        raise bad_request(f"The link {url[:80]!r} is not a valid URL: {error}.") from None

@@ -43,15 +43,19 @@ def is_debris(name: str) -> bool:
 
 def remove_debris(media_dir: Path) -> int:
     """Delete the debris anywhere under `media_dir` (never following links); the number of entries removed.
-    Only safe when no other live backend works in this data folder."""
+    Only safe when no other live backend works in this data folder. An entry that cannot be removed is left: it must
+    not keep the server from starting."""
     removed = 0
     for root, folders, files in os.walk(media_dir):
         for name in [n for n in (*files, *folders) if is_debris(n)]:
             path = Path(root, name)
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            try:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+            except OSError:
+                continue
             removed += 1
         folders[:] = [f for f in folders if not is_debris(f)]
     return removed

@@ -39,8 +39,9 @@ def missing_client_id() -> ApiError:
     return ApiError(400, "The X-Client-Id header is required to get an anonymous token.", 400)
 
 
-def rate_limited(message: str, retry_after: float) -> ApiError:
-    """429 with `Retry-After` (whole seconds, at least 1), as every rate limit answers."""
+def rate_limited(message: str, retry_after: float = 30.0) -> ApiError:
+    """429 with `Retry-After` (whole seconds, at least 1; the protocol's clients retry after 30 s by default), as
+    every rate limit answers."""
     seconds = max(1, math.ceil(retry_after))
     return ApiError(429, message, 429, {"retry_after": seconds}, {"Retry-After": str(seconds)})
 
@@ -48,9 +49,6 @@ def rate_limited(message: str, retry_after: float) -> ApiError:
 def bad_request(message: str) -> ApiError:
     return ApiError(400, message, 400)
 
-
-def body_too_large(message: str) -> ApiError:
-    return ApiError(413, message, 413)
 
 
 def error_response(error: ApiError) -> JSONResponse:

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nemo_widgets.backend.errors import ApiError, error_response
+from nemo_widgets.backend.errors import ApiError, bad_request, error_response
 
 _LOG = logging.getLogger(__name__)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -56,7 +56,8 @@ class TrustedHosts:
 
 class CatchAll:
     """Any exception a route did not expect is logged and answered as code 500 in the envelope, so the client gets
-    a clear message and the connection stays usable (a started stream can only be cut)."""
+    a clear message and the connection stays usable (a started stream can only be cut). Input nested so deeply that
+    reading it overflows the stack (a draft sent as a JSON string, say) is the client's error: 400."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,6 +75,11 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watched_send)
+        except RecursionError:
+            _LOG.warning("Input nested too deeply in %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await error_response(bad_request("The request nests too deeply to be read: flatten it."))(scope, receive, send)
         except Exception:
             _LOG.exception("Unexpected error in %s %s", scope.get("method"), scope.get("path"))
             if started:

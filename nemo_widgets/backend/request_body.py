@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 
-from nemo_widgets.backend.errors import bad_request, body_too_large
+from nemo_widgets.backend.errors import ApiError, bad_request
 
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
@@ -16,10 +16,12 @@ T = TypeVar("T")
 _KINDS = {str: "a string", dict: "an object", list: "a list", int: "a whole number", float: "a number", bool: "true or false"}
 
 
-async def read_json(request: Request, limit: int = MAX_JSON_BYTES, hint: str = "") -> dict[str, Any]:
-    """The body as a JSON object ({} when empty). Reading stops as soon as the body passes `limit` bytes;
-    `hint` follows the size error (what the route's own limits are)."""
-    too_big = body_too_large(f"The request body is over {limit // 1024} KB, the limit here.{' ' + hint if hint else ''}")
+async def read_json(request: Request, limit: int = MAX_JSON_BYTES, hint: str = "",
+                    too_large_status: int = 413) -> dict[str, Any]:
+    """The body as a JSON object ({} when empty). Reading stops as soon as the body passes `limit` bytes, refused
+    with `too_large_status` (code and HTTP status) and `hint` after the size (what the route's own limits are)."""
+    too_big = ApiError(too_large_status, f"The request body is over {limit // 1024} KB, the limit here."
+                       f"{' ' + hint if hint else ''}", too_large_status)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_big

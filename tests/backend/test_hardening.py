@@ -109,11 +109,11 @@ def test_a_huge_chat_message_is_refused_at_once_with_the_limit(tmp_path):
         huge = client.post("/run_sse", headers=headers, timeout=10,
                            json={"session_id": session, "new_message": {"parts": [{"text": "trim " * 210_000}]}})
         assert time.monotonic() - started < 3
-        assert huge.status_code == 413 and huge.json()["code"] == 413
+        assert huge.status_code == 400 and huge.json()["code"] == 400
         assert "1024 KB" in huge.json()["message"] and "20,000 characters" in huge.json()["message"]
         long = client.post("/run_sse", headers=headers, timeout=10,
                            json={"session_id": session, "new_message": {"parts": [{"text": "trim " * 4001}]}})
-        assert long.status_code == 413 and "20,004 characters and 20,000 is the limit" in long.json()["message"]
+        assert long.status_code == 400 and "20,004 characters and 20,000 is the limit" in long.json()["message"]
         chunked = client.post("/api/tasks/me/with-session/nemo_agent", headers=headers,
                               content=(b" " * 65536 for _ in range(32)))  # 2 MB with no Content-Length
         assert chunked.status_code == 413 and "1024 KB" in chunked.json()["message"]
@@ -223,7 +223,9 @@ def test_malformed_requests_are_400_in_the_envelope_on_a_kept_connection(tmp_pat
             ("/api/render/proxy/lambda", {"json": {"id": "r1", "sessionId": [session], "draft": TEXT_DRAFT}}),
             ("/api/render/proxy/lambda", {"json": {"id": "r1", "sessionId": session, "output": ["mp4"]}}),
             (upload, {"json": {"urls": "http://127.0.0.1/a.png"}}),
+            ("/api/render/proxy/lambda", {"json": {"id": "r2", "sessionId": session, "draft": "[" * 100_000}}),
             (upload, {"json": {"urls": ["http://127.0.0.1:99999/a.png"]}}),
+            (upload, {"json": {"urls": ["http://[::1/a.png"]}}),
             (upload, {"content": b"--right\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.png\"\r\n\r\n"
                                  + png + b"\r\n--right--\r\n",
                       "headers": {"Content-Type": "multipart/form-data; boundary=wrong"}}),
