@@ -13,7 +13,7 @@ from nemo_widgets.backend.errors import ApiError, bad_request
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 T = TypeVar("T")
-_KINDS = {str: "a string", dict: "an object", list: "a list", int: "a whole number", float: "a number", bool: "true or false"}
+_KINDS = {str: "a string", dict: "an object", list: "a list"}
 
 
 async def read_json(request: Request, limit: int = MAX_JSON_BYTES, hint: str = "",
@@ -50,15 +50,13 @@ async def read_json(request: Request, limit: int = MAX_JSON_BYTES, hint: str = "
 
 
 def field(container: dict[str, Any], name: str, kind: type[T], default: T, where: str = "") -> T:
-    """`container[name]` if it has the JSON type `kind`, `default` when absent or null, else a 400 naming the field
-    (`where` is its dotted path when it is not at the top level)."""
+    """`container[name]` if it has the JSON type `kind` (str, dict or list), `default` when absent or null, else a
+    400 naming the field (`where` is its dotted path when it is not at the top level)."""
     value = container.get(name)
     if value is None:
         return default
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return value  # type: ignore[return-value] - JSON does not tell 2 from 2.0
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise bad_request(f"The field `{where or name}` must be {_KINDS.get(kind, kind.__name__)}, not {_json_kind(value)}.")
+    if not isinstance(value, kind):
+        raise bad_request(f"The field `{where or name}` must be {_KINDS[kind]}, not {_json_kind(value)}.")
     return value
 
 

@@ -96,11 +96,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exit_now_if_workers_remain() -> None:
-    """A worker thread still inside a song cannot be interrupted, and Python would wait for it at exit (minutes).
-    The jobs are already stopped and the store closed, and what such a thread leaves (a staging folder) is removed
-    at the next start, so leave at once."""
-    if any(t is not threading.current_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+def _exit_now_if_workers_remain(grace: float = 1.0) -> None:
+    """Give worker threads `grace` seconds to finish stopping (a cancelled render kills its ffmpeg), then leave at
+    once if some remain: a thread inside a song cannot be interrupted, and Python would wait for it at exit (minutes).
+    The store is closed by now, and what such a thread leaves (a staging folder) is removed at the next start."""
+    deadline = time.monotonic() + grace
+    workers = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    for thread in workers:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in workers):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)
