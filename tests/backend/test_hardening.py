@@ -362,9 +362,16 @@ def test_a_crashs_debris_is_removed_at_start_unless_another_backend_is_live(tmp_
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"x")
 
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    (outside / ".hidden").mkdir(parents=True)
+    (outside / "incoming_not_ours").write_bytes(b"x")
     make_all()
+    (media / "linked").symlink_to(outside)
+    (media / ".linked").symlink_to(outside)
     with serving(tmp_path):
         assert all(p.exists() for p in kept) and not any(p.exists() for p in debris)
+        assert not (media / ".linked").is_symlink() and (media / "linked").is_symlink()  # links are never followed
+        assert (outside / ".hidden").is_dir() and (outside / "incoming_not_ours").exists()
         make_all()  # this live backend's work in progress
         with serving(tmp_path):
             assert all(p.exists() for p in kept + debris)
