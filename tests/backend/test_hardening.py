@@ -352,7 +352,8 @@ def test_an_older_database_is_upgraded_and_its_unowned_renders_failed(tmp_path):
 
 
 def test_a_crashs_debris_is_removed_at_start_unless_another_backend_is_live(tmp_path):
-    media = tmp_path / "media" / "usr_x"
+    data = tmp_path / "data"
+    media = data / "media" / "usr_x"
     kept = [media / "uploads" / "up_abc.png", media / "sess_1" / "song_1" / "song.wav", media / "renders" / "r.mp4"]
     debris = [media / "uploads" / "incoming_1a2b", media / "sess_1" / ".song_9f" / "song.wav",
               media / "renders" / ".r2.partial.mp4", media / "renders" / ".tmp-k3" / "title.ass"]
@@ -362,23 +363,23 @@ def test_a_crashs_debris_is_removed_at_start_unless_another_backend_is_live(tmp_
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"x")
 
-    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside = tmp_path / "outside"
     (outside / ".hidden").mkdir(parents=True)
     (outside / "incoming_not_ours").write_bytes(b"x")
     make_all()
     (media / "linked").symlink_to(outside)
     (media / ".linked").symlink_to(outside)
-    with serving(tmp_path):
+    with serving(data):
         assert all(p.exists() for p in kept) and not any(p.exists() for p in debris)
         assert not (media / ".linked").is_symlink() and (media / "linked").is_symlink()  # links are never followed
         assert (outside / ".hidden").is_dir() and (outside / "incoming_not_ours").exists()
         make_all()  # this live backend's work in progress
-        with serving(tmp_path):
+        with serving(data):
             assert all(p.exists() for p in kept + debris)
-    conn = sqlite3.connect(tmp_path / "nemo.sqlite3")
+    conn = sqlite3.connect(data / "nemo.sqlite3")
     assert conn.execute("SELECT COUNT(*) FROM backends").fetchone()[0] == 0  # both left the folder when they stopped
     conn.close()
-    with serving(tmp_path):
+    with serving(data):
         assert all(p.exists() for p in kept) and not any(p.exists() for p in debris)
         assert not (media / "sess_1" / ".song_9f").exists()
 
