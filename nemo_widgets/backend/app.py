@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from python_multipart.exceptions import MultipartParseError
@@ -55,6 +55,7 @@ from nemo_widgets.backend.uploads import MAX_BYTES, MAX_FILES, download_url, rec
 from nemo_widgets.protocol.names import APP_NAME, ATTRIBUTION_HEADERS, MAX_MESSAGE_CHARS
 
 Clock = Callable[[], float]
+T = TypeVar("T")
 
 
 def ok(data: dict[str, Any], message: str = "ok") -> JSONResponse:
@@ -102,14 +103,22 @@ def create_app(
             songs.shutdown(wait=False, cancel_futures=True)
             await run_in_threadpool(store.close)
 
-    async def current_user(request: Request) -> User:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        user = None
-        if scheme.lower() == "bearer" and token.strip():
-            user = await run_in_threadpool(store.user_for_token, token.strip(), clock())
+    def caller(token: str) -> User:
+        """The user behind a bearer token (reads SQLite: call it on a worker thread); 1001 when there is none."""
+        user = store.user_for_token(token, clock()) if token else None
         if user is None:
             raise auth_failed()
         return user
+
+    async def as_caller(request: Request, work: Callable[[User], T]) -> T:
+        """`work(caller)`, after looking the caller up, in one trip to a worker thread: SQLite stays off the event
+        loop, and a light request pays for a single thread hop (each hop waits for the GIL while songs are made)."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        return await run_in_threadpool(lambda: work(caller(token)))
+
+    async def current_user(request: Request) -> User:
+        return await as_caller(request, lambda user: user)
 
     def path_user(request: Request, user: User) -> None:
         """Paths name the user as `me` or by id; another user's id finds nothing."""
@@ -145,19 +154,21 @@ def create_app(
         return ok({"task_id": task_id, "session_id": session_id, "user_id": user.id})
 
     async def credits(request: Request) -> JSONResponse:
-        balance = await run_in_threadpool(store.credits, await current_user(request))
+        balance = await as_caller(request, store.credits)
         return ok({"available": balance.available, "frozen": balance.frozen, "total": balance.total_granted,
                    "total_granted": balance.total_granted, "total_consumed": balance.total_consumed})
 
-    async def session_in_path(request: Request) -> tuple[User, str, dict[str, Any]]:
-        """The caller, the session named in the path and its state; 1002 unless the caller owns it."""
-        user = await current_user(request)
+    def owned_session(request: Request, user: User) -> tuple[User, str, dict[str, Any]]:
+        """The caller, the session named in the path and its state; 1002 unless the caller owns it. Worker thread."""
         path_user(request, user)
         session_id = request.path_params["session_id"]
-        state = await run_in_threadpool(store.session_state, user, session_id)
+        state = store.session_state(user, session_id)
         if state is None:
             raise session_not_found(session_id)
         return user, session_id, state
+
+    async def session_in_path(request: Request) -> tuple[User, str, dict[str, Any]]:
+        return await as_caller(request, lambda user: owned_session(request, user))
 
     async def latest_state(request: Request) -> JSONResponse:
         user, session_id, state = await session_in_path(request)
@@ -179,16 +190,17 @@ def create_app(
 
         return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    async def job_answer(request: Request, job: RenderJob) -> dict[str, Any]:
-        position = await run_in_threadpool(store.queue_position, job)
-        return job_payload(job, str(request.base_url).rstrip("/"), position)
+    def job_answer(request: Request, job: RenderJob) -> dict[str, Any]:
+        """The job as the protocol shows it, with its place in the queue. Worker thread."""
+        return job_payload(job, str(request.base_url).rstrip("/"), store.queue_position(job))
 
-    async def render_job(request: Request, user: User) -> dict[str, Any]:
+    def render_job(request: Request, user: User) -> dict[str, Any]:
+        """The caller's render named in the path; 404 when they have none by that id. Worker thread."""
         render_id = request.path_params["render_id"]
-        job = await run_in_threadpool(store.render, user, render_id)
+        job = store.render(user, render_id)
         if job is None:
             raise ApiError(404, f"Render {render_id} was not found.", 404)
-        return await job_answer(request, job)
+        return job_answer(request, job)
 
     def render_response(payload: dict[str, Any]) -> JSONResponse:
         """The envelope, plus `success` and the job's status at the top level, as clients of both API styles read."""
@@ -210,20 +222,21 @@ def create_app(
             raise session_not_found(session_id)
         draft = body.get("draft") or state["draft"]
         job = await run_in_threadpool(renders.submit, user, render_id, session_id, draft, state, output, clock())
-        return render_response(await job_answer(request, job))
+        return render_response(await run_in_threadpool(job_answer, request, job))
 
     async def render_status(request: Request) -> JSONResponse:
-        return render_response(await render_job(request, await current_user(request)))
+        return render_response(await as_caller(request, lambda user: render_job(request, user)))
 
     async def cancel_render(request: Request) -> JSONResponse:
-        user = await current_user(request)
-        await render_job(request, user)
-        await run_in_threadpool(renders.cancel, user, request.path_params["render_id"])
-        return render_response(await render_job(request, user))
+        def cancel(user: User) -> dict[str, Any]:
+            render_job(request, user)
+            renders.cancel(user, request.path_params["render_id"])
+            return render_job(request, user)
+
+        return render_response(await as_caller(request, cancel))
 
     async def download_render(request: Request) -> FileResponse:
-        user = await current_user(request)
-        job = await run_in_threadpool(store.render, user, request.path_params["render_id"])
+        job = await as_caller(request, lambda user: store.render(user, request.path_params["render_id"]))
         if job is None or job.status != "completed" or not job.output or not Path(job.output).is_file():
             raise ApiError(404, "That video is not ready or does not exist.", 404)
         return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
