@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from starlette.responses import JSONResponse
 
 AUTH_FAILED = 1001
 SESSION_NOT_FOUND = 1002
@@ -36,5 +39,19 @@ def missing_client_id() -> ApiError:
     return ApiError(400, "The X-Client-Id header is required to get an anonymous token.", 400)
 
 
-def rate_limited(message: str) -> ApiError:
-    return ApiError(429, message, 429)
+def rate_limited(message: str, retry_after: float = 30.0) -> ApiError:
+    """429 with `Retry-After` (whole seconds, at least 1; the protocol's clients retry after 30 s by default), as
+    every rate limit answers."""
+    seconds = max(1, math.ceil(retry_after))
+    return ApiError(429, message, 429, {"retry_after": seconds}, {"Retry-After": str(seconds)})
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, message, 400)
+
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    """The protocol's envelope for an error, with its HTTP status and headers."""
+    return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status,
+                        headers=error.headers)

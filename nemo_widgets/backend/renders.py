@@ -87,6 +87,13 @@ class Renders:
             self._cancels.pop((user.id, render_id), None)
             self._store.update_render(user, render_id, status="failed", error="Cancelled.")
 
+    def close(self) -> None:
+        """Stop every job without waiting: running renders see their cancel event (ffmpeg stops), queued ones never
+        start (the store fails them when it closes)."""
+        for event in list(self._cancels.values()):
+            event.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
     def _run(self, user: User, render_id: str, draft, target: Path, aspect: str, quality: str,
              cancel: threading.Event) -> None:
         job = self._store.render(user, render_id)

@@ -1,5 +1,6 @@
-"""Serving the backend with uvicorn: in the foreground for `nemo-song serve`, or on a
-background thread (random free loopback port) for tests and tools that embed it."""
+"""Serving the backend with uvicorn on a background thread (random free loopback port by default), for
+`nemo-song serve` and for tests and tools that embed it. The app's lifespan runs, so stopping the server
+stops its jobs and closes its store; open requests get GRACE seconds before they are cut."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.applications import Starlette
 
+GRACE = 1.0  # seconds open requests (a song's event stream) may take to finish once the server stops
+
 
 @dataclass
 class RunningServer:
@@ -18,13 +21,15 @@ class RunningServer:
     thread: threading.Thread
 
     def stop(self) -> None:
+        """Stop serving, cut open requests after GRACE seconds, run the app's shutdown (jobs stop, store closes)."""
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
 
 def start_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> RunningServer:
     """Start serving and return once the socket accepts connections."""
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                                           timeout_graceful_shutdown=GRACE))
     thread = threading.Thread(target=server.run, name="nemo-backend", daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

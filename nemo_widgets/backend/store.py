@@ -1,7 +1,15 @@
-"""Users, tokens, sessions and credits in SQLite (WAL), under the server's data directory.
+"""Users, tokens, sessions, credits and render jobs in SQLite (WAL), under the server's data directory.
 
 Tokens are long random strings; only their SHA-256 is stored, so a copy of the database
 gives nobody a working token. Every query that touches a session is scoped by its owner.
+
+Several backends may share one data folder (one per notebook). Each registers itself in
+`backends` with its process, owns the renders it queued, and at start-up fails only the
+renders of backends whose process is gone. Writes go through one connection in real
+transactions (BEGIN IMMEDIATE ... COMMIT, rolled back on any error); reads use a second
+connection, so a write waiting for another backend's lock never holds up a read.
+Chat turns are journaled in `turns`, their credits taken in the same transaction; a turn
+whose backend is gone is found by `orphaned_turns` and settled at the next start.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +27,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nemo_widgets.backend.owners import close_owner, is_gone, open_owner
+from nemo_widgets.backend.data_dir import make_private, private_file
+from nemo_widgets.backend.processes import ProcessId
 from nemo_widgets.protocol.names import TURN_LIMIT_SECONDS
 
 ANONYMOUS_CREDITS = 100
 TOKEN_LIFETIME = 7 * 24 * 3600
 TOKENS_PER_CLIENT_WINDOW = 7 * 24 * 3600
+TOKENS_PER_ADDRESS_WINDOW = 3600
+DATABASE = "nemo.sqlite3"
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another backend's transaction on the same database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -35,25 +48,21 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), expires REAL, created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS client_ids (client_id TEXT PRIMARY KEY, last_token REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS token_grants (address TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS token_grants_by_address ON token_grants (address, at);
+CREATE TABLE IF NOT EXISTS backends (id TEXT PRIMARY KEY, pid INTEGER NOT NULL, started TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS renders (
     id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id), session_id TEXT NOT NULL,
     status TEXT NOT NULL, progress REAL NOT NULL DEFAULT 0, error TEXT, output TEXT, duration REAL, size INTEGER,
-    created REAL NOT NULL, PRIMARY KEY (user_id, id)
+    created REAL NOT NULL, owner TEXT, PRIMARY KEY (user_id, id)
 );
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, task_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id),
     created REAL NOT NULL, language TEXT NOT NULL, state TEXT NOT NULL
 );
-"""
-
-# the journal of chat turns in flight: written (and credits taken) before a turn's stream opens, closed when its
-# result reaches the session's state ('committed') or its credits are returned ('refunded'); `pid` and `instance`
-# name the backend running it, so a turn left open by a dead backend is found and settled at the next start
-TURNS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
     invocation_id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), session_id TEXT NOT NULL,
-    cost INTEGER NOT NULL, song_id TEXT, status TEXT NOT NULL, started REAL NOT NULL,
-    pid INTEGER NOT NULL, instance TEXT NOT NULL
+    cost INTEGER NOT NULL, song_id TEXT, status TEXT NOT NULL, started REAL NOT NULL, backend TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS open_turns ON turns (session_id) WHERE status = 'running';
 """
@@ -73,6 +82,15 @@ class IssuedToken:
     user_id: str
     expires_at: float
     credits: int
+
+
+@dataclass(frozen=True)
+class TokenRefused:
+    """No token now: `reason` is "client" (this client id had one this week) or "address" (too many from this
+    address this hour); `retry_after` is the number of seconds until one would be issued."""
+
+    reason: str
+    retry_after: float
 
 
 @dataclass(frozen=True)
@@ -127,78 +145,161 @@ def empty_state() -> dict[str, Any]:
             "video_analyses": [], "generated_media": []}
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection that leaves transactions to us (`_transaction`), shareable between the server's threads."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
+_OPEN_BACKENDS: set[str] = set()  # backends of this process whose store is open
+
+
+def _backend_alive(backend_id: str, process: ProcessId) -> bool:
+    """A backend of this process is alive while its store is open; another process's while that process runs."""
+    if process == ProcessId.current():
+        return backend_id in _OPEN_BACKENDS
+    return process.alive()
+
+
 class Store:
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(data_dir / "nemo.sqlite3", check_same_thread=False, isolation_level=None)
+        make_private(data_dir)
+        path = data_dir / DATABASE
+        private_file(path)
+        self._db = _connect(path)  # the one writer: used inside _transaction only
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if companion.exists():
+                companion.chmod(0o600)
         self._db.executescript(SCHEMA)
-        self._db.executescript(TURNS_SCHEMA)
-        self._db.execute("UPDATE renders SET status = 'failed', error = ? WHERE status IN ('pending', 'processing')",
-                         (INTERRUPTED,))
-        self._lock = threading.Lock()
-        self.owner = open_owner()
+        self._upgrade()
+        self._read = _connect(path)
+        self._lock = threading.RLock()
+        self._read_lock = threading.Lock()
+        self._process = ProcessId.current()
+        self.backend_id = f"bk_{secrets.token_hex(8)}"
+        self._closed = False
+        self._register()
+
+    def _upgrade(self) -> None:
+        """Bring a database made by an older version up to this schema."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(renders)")}
+        if "owner" not in columns:
+            self._db.execute("ALTER TABLE renders ADD COLUMN owner TEXT")
+
+    def _register(self) -> None:
+        """Join the backends of this data folder: forget the dead ones and fail the renders they left unfinished."""
+        with self._transaction() as db:
+            for backend_id, pid, started in db.execute("SELECT id, pid, started FROM backends").fetchall():
+                if not _backend_alive(backend_id, ProcessId(pid, started)):
+                    db.execute("DELETE FROM backends WHERE id = ?", (backend_id,))
+            db.execute("INSERT INTO backends (id, pid, started, created) VALUES (?, ?, ?, ?)",
+                       (self.backend_id, self._process.pid, self._process.started, time.time()))
+            db.execute("UPDATE renders SET status = 'failed', error = ? WHERE status IN ('pending', 'processing') "
+                       "AND (owner IS NULL OR owner NOT IN (SELECT id FROM backends))", (INTERRUPTED,))
+        _OPEN_BACKENDS.add(self.backend_id)
+
+    def shares_data_dir(self) -> bool:
+        """Whether another live backend works in this data folder now (then its work files are not debris)."""
+        rows = self._query("SELECT id, pid, started FROM backends WHERE id != ?", (self.backend_id,))
+        return any(_backend_alive(backend_id, ProcessId(pid, started)) for backend_id, pid, started in rows)
 
     def close(self) -> None:
-        close_owner(self.owner)
-        self._db.close()
+        """Fail this backend's unfinished renders (their jobs stop with it), leave the data folder, close. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            with self._transaction() as db:
+                db.execute("UPDATE renders SET status = 'failed', error = ? WHERE owner = ? "
+                           "AND status IN ('pending', 'processing')", (INTERRUPTED, self.backend_id))
+                db.execute("DELETE FROM backends WHERE id = ?", (self.backend_id,))
+            _OPEN_BACKENDS.discard(self.backend_id)
+            self._closed = True
+            with self._read_lock:
+                self._read.close()
+            self._db.close()
 
-    def issue_anonymous_token(self, client_id: str, now: float) -> IssuedToken | None:
-        """A new anonymous user with its token, or None when this client id already had one this week."""
-        with self._lock, self._db:
-            row = self._db.execute("SELECT last_token FROM client_ids WHERE client_id = ?", (client_id,)).fetchone()
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write. BEGIN IMMEDIATE takes the database's write lock up front (another backend's write waits
+        up to BUSY_TIMEOUT), so what is read inside still holds at COMMIT; any exception rolls everything back."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read on the reading connection (it sees every committed write)."""
+        with self._read_lock:
+            return self._read.execute(sql, parameters).fetchall()
+
+    def issue_anonymous_token(self, client_id: str, now: float, address: str | None = None,
+                              per_address_hour: int | None = None) -> IssuedToken | TokenRefused:
+        """A new anonymous user with its token; refused when this client id already had one this week, or when
+        `address` already received `per_address_hour` tokens in the last hour (no limit by address without both)."""
+        with self._transaction() as db:
+            row = db.execute("SELECT last_token FROM client_ids WHERE client_id = ?", (client_id,)).fetchone()
             if row and now - row[0] < TOKENS_PER_CLIENT_WINDOW:
-                return None
+                return TokenRefused("client", row[0] + TOKENS_PER_CLIENT_WINDOW - now)
+            if address is not None and per_address_hour is not None:
+                db.execute("DELETE FROM token_grants WHERE at <= ?", (now - TOKENS_PER_ADDRESS_WINDOW,))
+                recent = [r[0] for r in db.execute("SELECT at FROM token_grants WHERE address = ? ORDER BY at",
+                                                   (address,))]
+                if len(recent) >= per_address_hour:
+                    oldest_that_counts = recent[len(recent) - per_address_hour] if per_address_hour else now
+                    return TokenRefused("address", oldest_that_counts + TOKENS_PER_ADDRESS_WINDOW - now)
+                db.execute("INSERT INTO token_grants (address, at) VALUES (?, ?)", (address, now))
             user_id = f"usr_{secrets.token_hex(8)}"
             token = f"nmv_usr_{secrets.token_urlsafe(32)}"
             expires = now + TOKEN_LIFETIME
-            self._db.execute("INSERT INTO users (id, kind, created, credits_granted) VALUES (?, 'anonymous', ?, ?)",
-                             (user_id, now, ANONYMOUS_CREDITS))
-            self._db.execute("INSERT INTO tokens (hash, user_id, expires, created) VALUES (?, ?, ?, ?)",
-                             (token_hash(token), user_id, expires, now))
-            self._db.execute("INSERT OR REPLACE INTO client_ids (client_id, last_token) VALUES (?, ?)", (client_id, now))
+            db.execute("INSERT INTO users (id, kind, created, credits_granted) VALUES (?, 'anonymous', ?, ?)",
+                       (user_id, now, ANONYMOUS_CREDITS))
+            db.execute("INSERT INTO tokens (hash, user_id, expires, created) VALUES (?, ?, ?, ?)",
+                       (token_hash(token), user_id, expires, now))
+            db.execute("INSERT OR REPLACE INTO client_ids (client_id, last_token) VALUES (?, ?)", (client_id, now))
         return IssuedToken(token, user_id, expires, ANONYMOUS_CREDITS)
 
     def add_static_token(self, token: str, credits: int, now: float) -> str:
         """A team member's fixed token (never expires); the same token always maps to the same user."""
         user_id = f"usr_static_{token_hash(token)[:12]}"
-        with self._lock, self._db:
-            self._db.execute("INSERT OR IGNORE INTO users (id, kind, created, credits_granted) VALUES (?, 'static', ?, ?)",
-                             (user_id, now, credits))
-            self._db.execute("INSERT OR IGNORE INTO tokens (hash, user_id, expires, created) VALUES (?, ?, NULL, ?)",
-                             (token_hash(token), user_id, now))
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO users (id, kind, created, credits_granted) VALUES (?, 'static', ?, ?)",
+                       (user_id, now, credits))
+            db.execute("INSERT OR IGNORE INTO tokens (hash, user_id, expires, created) VALUES (?, ?, NULL, ?)",
+                       (token_hash(token), user_id, now))
         return user_id
 
     def user_for_token(self, token: str, now: float) -> User | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT users.id, users.kind, tokens.expires FROM tokens JOIN users ON users.id = tokens.user_id "
-                "WHERE tokens.hash = ?", (token_hash(token),)).fetchone()
-        if row is None or (row[2] is not None and row[2] <= now):
+        rows = self._query("SELECT users.id, users.kind, tokens.expires FROM tokens JOIN users ON users.id = tokens.user_id "
+                           "WHERE tokens.hash = ?", (token_hash(token),))
+        if not rows or (rows[0][2] is not None and rows[0][2] <= now):
             return None
-        return User(row[0], row[1])
+        return User(rows[0][0], rows[0][1])
 
     def create_session(self, user: User, language: str, now: float) -> tuple[str, str]:
         task_id, session_id = f"task_{secrets.token_hex(8)}", f"sess_{secrets.token_hex(12)}"
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT INTO sessions (id, task_id, user_id, created, language, state) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, task_id, user.id, now, language, json.dumps(empty_state())))
+        with self._transaction() as db:
+            db.execute("INSERT INTO sessions (id, task_id, user_id, created, language, state) VALUES (?, ?, ?, ?, ?, ?)",
+                       (session_id, task_id, user.id, now, language, json.dumps(empty_state())))
         return task_id, session_id
 
     def session_state(self, user: User, session_id: str) -> dict[str, Any] | None:
         """The session's state, or None when it does not exist or belongs to someone else."""
-        with self._lock:
-            row = self._db.execute("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id)).fetchone()
-        return json.loads(row[0]) if row else None
+        rows = self._query("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id))
+        return json.loads(rows[0][0]) if rows else None
 
     def update_state(self, user: User, session_id: str,
                      change: Callable[[dict[str, Any]], Change]) -> tuple[dict[str, Any], Change]:
         """Apply `change` to the session's state as it is now and save it, in one transaction, so no other write
         (an upload during a turn, another backend on this folder) is lost; when `change` raises, nothing is saved.
         Returns the saved state and what `change` returned; LookupError when the session is not the user's."""
-        with self._writing() as db:
+        with self._transaction() as db:
             row = db.execute("SELECT state FROM sessions WHERE id = ? AND user_id = ?", (session_id, user.id)).fetchone()
             if row is None:
                 raise LookupError(f"Session {session_id} was not found.")
@@ -207,49 +308,38 @@ class Store:
             db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session_id))
         return state, result
 
-    @contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: BEGIN IMMEDIATE takes SQLite's write lock at once, so what is read inside is still
-        true when it is written, across threads (the store's lock) and across backends sharing the folder."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.rollback()
-                raise
-            self._db.commit()
-
     def begin_turn(self, user: User, session_id: str, invocation_id: str, cost: int, song_id: str | None,
                    now: float) -> TurnRefusal | None:
         """Journal a turn and take its credits in one transaction, before its stream opens. Refused, with nothing
         taken or written, while a live backend runs another turn in this session (one that started within the
         protocol's longest turn, so a turn stuck by a bug cannot lock the session) or when credits are short."""
-        with self._writing() as db:
-            running = db.execute("SELECT pid, instance FROM turns WHERE session_id = ? AND status = 'running' "
-                                 "AND started > ?", (session_id, now - TURN_LIMIT_SECONDS)).fetchall()
-            if any(not is_gone(pid, instance) for pid, instance in running):
+        with self._transaction() as db:
+            running = db.execute("SELECT backends.id, backends.pid, backends.started FROM turns "
+                                 "JOIN backends ON backends.id = turns.backend WHERE turns.session_id = ? "
+                                 "AND turns.status = 'running' AND turns.started > ?",
+                                 (session_id, now - TURN_LIMIT_SECONDS)).fetchall()
+            if any(_backend_alive(backend_id, ProcessId(pid, started)) for backend_id, pid, started in running):
                 return TurnRefusal.BUSY
             if cost and db.execute(
                     "UPDATE users SET credits_consumed = credits_consumed + ? "
                     "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
                     (cost, user.id, cost)).rowcount != 1:
                 return TurnRefusal.NO_CREDITS
-            db.execute("INSERT INTO turns (invocation_id, user_id, session_id, cost, song_id, status, started, pid, "
-                       "instance) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-                       (invocation_id, user.id, session_id, cost, song_id, now, self.owner.pid, self.owner.instance))
+            db.execute("INSERT INTO turns (invocation_id, user_id, session_id, cost, song_id, status, started, backend) "
+                       "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+                       (invocation_id, user.id, session_id, cost, song_id, now, self.backend_id))
         return None
 
     def commit_turn(self, invocation_id: str) -> None:
         """Close a turn whose results are all in the session's state."""
-        with self._writing() as db:
+        with self._transaction() as db:
             db.execute("UPDATE turns SET status = 'committed' WHERE invocation_id = ? AND status = 'running'",
                        (invocation_id,))
 
     def refund_turn(self, invocation_id: str) -> bool:
         """Close a turn that could not finish and give its credits back, unless its song already reached the
         session's state: then the user keeps the song and the turn counts as committed. True when refunded."""
-        with self._writing() as db:
+        with self._transaction() as db:
             row = db.execute("SELECT turns.user_id, turns.cost, turns.song_id, sessions.state FROM turns "
                              "JOIN sessions ON sessions.id = turns.session_id "
                              "WHERE turns.invocation_id = ? AND turns.status = 'running'", (invocation_id,)).fetchone()
@@ -266,48 +356,44 @@ class Store:
 
     def orphaned_turns(self) -> list[OpenTurn]:
         """Turns still running in the journal whose backend is gone (it crashed or was killed mid-turn)."""
-        with self._lock:
-            rows = self._db.execute("SELECT invocation_id, user_id, session_id, cost, song_id, pid, instance FROM turns "
-                                    "WHERE status = 'running' ORDER BY started").fetchall()
-        return [OpenTurn(*row[:5]) for row in rows if is_gone(row[5], row[6])]
+        rows = self._query("SELECT turns.invocation_id, turns.user_id, turns.session_id, turns.cost, turns.song_id, "
+                           "backends.id, backends.pid, backends.started FROM turns "
+                           "LEFT JOIN backends ON backends.id = turns.backend WHERE turns.status = 'running' "
+                           "ORDER BY turns.started")
+        return [OpenTurn(*row[:5]) for row in rows
+                if row[5] is None or not _backend_alive(row[5], ProcessId(row[6], row[7]))]
 
     def spend(self, user: User, amount: int) -> bool:
         """Take `amount` credits if the user has them; False (and nothing taken) otherwise."""
-        with self._lock, self._db:
-            cursor = self._db.execute(
-                "UPDATE users SET credits_consumed = credits_consumed + ? "
-                "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?", (amount, user.id, amount))
+        with self._transaction() as db:
+            cursor = db.execute("UPDATE users SET credits_consumed = credits_consumed + ? "
+                                "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
+                                (amount, user.id, amount))
         return cursor.rowcount == 1
 
     def add_render(self, user: User, render_id: str, session_id: str, now: float) -> bool:
-        """Queue a render; False when this user already has a render with that id."""
-        with self._lock, self._db:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO renders (id, user_id, session_id, status, created) VALUES (?, ?, ?, 'pending', ?)",
-                (render_id, user.id, session_id, now))
+        """Queue a render owned by this backend; False when this user already has a render with that id."""
+        with self._transaction() as db:
+            cursor = db.execute("INSERT OR IGNORE INTO renders (id, user_id, session_id, status, created, owner) "
+                                "VALUES (?, ?, ?, 'pending', ?, ?)", (render_id, user.id, session_id, now, self.backend_id))
         return cursor.rowcount == 1
 
     def update_render(self, user: User, render_id: str, **fields: Any) -> None:
         columns = ", ".join(f"{name} = ?" for name in fields)
-        with self._lock, self._db:
-            self._db.execute(f"UPDATE renders SET {columns} WHERE user_id = ? AND id = ?",  # column names come from code
-                             (*fields.values(), user.id, render_id))
+        with self._transaction() as db:
+            db.execute(f"UPDATE renders SET {columns} WHERE user_id = ? AND id = ?",  # column names come from code
+                       (*fields.values(), user.id, render_id))
 
     def render(self, user: User, render_id: str) -> RenderJob | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT id, session_id, status, progress, error, output, duration, size, created FROM renders "
-                "WHERE user_id = ? AND id = ?", (user.id, render_id)).fetchone()
-        return RenderJob(*row) if row else None
+        rows = self._query("SELECT id, session_id, status, progress, error, output, duration, size, created FROM renders "
+                           "WHERE user_id = ? AND id = ?", (user.id, render_id))
+        return RenderJob(*rows[0]) if rows else None
 
     def queue_position(self, job: RenderJob) -> int:
         """How many renders (of anyone) wait before this pending one."""
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM renders WHERE status = 'pending' AND created < ?",
-                                    (job.created,)).fetchone()[0]
+        return self._query("SELECT COUNT(*) FROM renders WHERE status = 'pending' AND created < ?", (job.created,))[0][0]
 
     def credits(self, user: User) -> Credits:
-        with self._lock:
-            granted, consumed, frozen = self._db.execute(
-                "SELECT credits_granted, credits_consumed, credits_frozen FROM users WHERE id = ?", (user.id,)).fetchone()
+        granted, consumed, frozen = self._query(
+            "SELECT credits_granted, credits_consumed, credits_frozen FROM users WHERE id = ?", (user.id,))[0]
         return Credits(granted - consumed - frozen, frozen, granted, consumed)

@@ -29,7 +29,7 @@ from anyio import to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from nemo_widgets.backend.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE, ApiError
+from nemo_widgets.backend.errors import FILE_TOO_LARGE, UNSUPPORTED_FILE, ApiError, bad_request
 from nemo_widgets.protocol.names import MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_UPLOAD_MB, SUPPORTED_FORMATS
 from nemo_widgets.protocol.names import MAX_UPLOAD_BYTES as MAX_BYTES
 from nemo_widgets.protocol.names import MAX_UPLOAD_FILES as MAX_FILES
@@ -217,17 +217,17 @@ class Link:
 
 
 def parse_link(url: str) -> Link:
-    """The link if it is a well-formed http(s) URL with a host; 4001 otherwise (never a 500)."""
+    """The link if it is a well-formed http(s) URL with a host; 400 when it is malformed, 4001 for another scheme."""
     try:
         port = urlsplit(url).port
         parsed = httpx.URL(url)
         host = parsed.raw_host.decode("ascii")
     except (ValueError, httpx.InvalidURL, UnicodeError):
-        raise ApiError(UNSUPPORTED_FILE, f"{url[:80]!r} is not a valid link.", 400) from None
+        raise bad_request(f"{url[:80]!r} is not a valid link.") from None
     if parsed.scheme not in ("http", "https"):
         raise ApiError(UNSUPPORTED_FILE, f"Only http and https links can be uploaded, not {url[:80]!r}.", 400)
     if not re.fullmatch(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*", host):
-        raise ApiError(UNSUPPORTED_FILE, f"{url[:80]!r} is not a valid link: it names no valid host.", 400)
+        raise bad_request(f"{url[:80]!r} is not a valid link: it names no valid host.")
     return Link(parsed, host, port or (443 if parsed.scheme == "https" else 80))
 
 
