@@ -38,6 +38,7 @@ from nemo_widgets.backend.errors import (
     session_not_found,
 )
 from nemo_widgets.backend.events import frame
+from nemo_widgets.backend.media_refs import find_upload
 from nemo_widgets.backend.middleware import LOOPBACK_NAMES, CatchAll, TrustedHosts
 from nemo_widgets.backend.renders import Renders, checked_render_id, job_payload
 from nemo_widgets.backend.request_body import field, read_json
@@ -269,9 +270,8 @@ def create_app(
 
     async def uploaded_file(request: Request) -> FileResponse:
         user = await current_user(request)
-        upload_id = request.path_params["upload_id"]
-        match = next(iter(sorted((renders.user_dir(user) / "uploads").glob(f"{upload_id}.*"))), None)
-        if match is None or not upload_id.startswith("up_"):
+        match = await run_in_threadpool(find_upload, request.path_params["upload_id"], renders.user_dir(user))
+        if match is None:
             raise ApiError(404, "That upload does not exist.", 404)
         return FileResponse(match)
 

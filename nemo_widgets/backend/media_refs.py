@@ -39,6 +39,16 @@ def resolve_media(draft: Draft, user_dir: Path) -> Draft:
     return resolved
 
 
+def find_upload(upload_id: str, user_dir: Path) -> Path | None:
+    """The file of one of this user's uploads, or None for anything else (a path, a pattern, another user's id)."""
+    if not UPLOAD_ID.fullmatch(upload_id):
+        return None
+    try:
+        return _upload_file(upload_id, user_dir.resolve(), "upload")
+    except ApiError:
+        return None
+
+
 def _media_file(media_id: str, home: Path, field: str) -> Path:
     if UPLOAD_ID.fullmatch(media_id):
         return _upload_file(media_id, home, field)

@@ -80,9 +80,11 @@ def test_a_client_that_hangs_up_keeps_its_running_song_and_gets_back_the_credits
         user = _login(client, "hangs-up")
         running, queued = _session(client), _session(client)
         with connect_sse(client, "POST", "/run_sse", json=_body(running, _song(short_lyrics))) as first:
-            _read_until(first.iter_sse(), _running)
+            first_events = first.iter_sse()  # held: a dropped iterator would close the stream early
+            _read_until(first_events, _running)
             with connect_sse(client, "POST", "/run_sse", json=_body(queued, _song(short_lyrics))) as second:
-                _read_until(second.iter_sse(), lambda progress: progress.get("queue_position") == 1)
+                second_events = second.iter_sse()
+                _read_until(second_events, lambda progress: progress.get("queue_position") == 1)
                 assert _available(client) == ANONYMOUS_CREDITS - 2 * prices.GENERATE_SONG
         _eventually(lambda: _available(client) == ANONYMOUS_CREDITS - prices.GENERATE_SONG, 10)
         _eventually(lambda: _state(client, running)["generated_media"], 120)
@@ -107,7 +109,8 @@ def test_a_turn_whose_server_was_killed_is_refunded_at_the_next_start(tmp_path, 
             token = client.headers["Authorization"]
             with contextlib.suppress(httpx.HTTPError), \
                     connect_sse(client, "POST", "/run_sse", json=_body(session, _song(short_lyrics))) as source:
-                _read_until(source.iter_sse(), _running)
+                source_events = source.iter_sse()
+                _read_until(source_events, _running)
                 server.kill()
                 server.wait()
     finally:

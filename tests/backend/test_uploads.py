@@ -54,6 +54,8 @@ def test_multipart_files_are_typed_by_content(tmp_path, media):
         assert [v["id"] for v in state["video_infos"]] == [f["id"] for f in got]
         other, _ = _setup(client, "stranger")
         assert client.get(f"/api/uploads/{got[1]['id']}", headers=other).status_code == 404
+        for pattern in ("up_*", "up_[0-9a-f]*", "*", "..%2F..%2Fnemo.sqlite3"):  # ids are names, not glob patterns
+            assert client.get(f"/api/uploads/{pattern}", headers=headers).status_code == 404, pattern
 
 
 def test_an_mp3_with_cover_art_is_audio(tmp_path, media):
