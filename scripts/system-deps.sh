@@ -11,6 +11,7 @@ if [ "$(uname -s)" = Linux ]; then
   [ -f /usr/include/portaudio.h ] || missing+=(portaudio19-dev)
   command -v cc >/dev/null 2>&1 || missing+=(build-essential)
   command -v curl >/dev/null 2>&1 || missing+=(curl)  # the protocol tests speak to the server with real curl
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)  # a self-signed certificate for the https upload test
   [ -x /usr/bin/chromium ] || missing+=(chromium)  # the studio is tested in a real JupyterLab in a real browser
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from nemo_widgets.protocol.names import Aspect, Quality
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,12 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 from nemo_widgets.backend.store import INTERRUPTED, Store
-from nemo_widgets.render.ffmpeg import ffmpeg_exe
-from tests.backend.conftest import serving
+from tests.backend.conftest import lavfi, poll_render, serve_process, serving
 
 ATTRIBUTION = {"X-Skill-Source": "tests", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "unknown"}
 TEXT_DRAFT = {"t": [{"tt": 7, "n": "Text", "sg": [{"st": 0, "d": 10_000, "role": "text", "text": "hello"}]}]}
@@ -32,10 +30,7 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def png(tmp_path_factory) -> bytes:
-    path = tmp_path_factory.mktemp("media") / "cover.png"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", str(path)],
-                   check=True)
-    return path.read_bytes()
+    return lavfi(tmp_path_factory.mktemp("media") / "cover.png", "testsrc=s=64x48", "-frames:v", "1").read_bytes()
 
 
 def _token(client: httpx.Client, client_id: str = "client") -> str:
@@ -49,25 +44,6 @@ def _user(client: httpx.Client, client_id: str = "client") -> tuple[dict[str, st
     headers = {"Authorization": f"Bearer {_token(client, client_id)}", **ATTRIBUTION}
     session = client.post("/api/tasks/me/with-session/nemo_agent", json={}, headers=headers).json()["data"]["session_id"]
     return headers, session
-
-
-def _serve(data: Path, *options: str) -> tuple[subprocess.Popen, str]:
-    """`nemo-song serve` as a real process on a free port over `data`, and its base URL."""
-    process = subprocess.Popen([sys.executable, "-m", "nemo_widgets.cli", "serve", "--port", "0", "--data-dir", str(data),
-                                *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
-    assert line.startswith("Serving the Nemo protocol on http://127.0.0.1:"), (line, process.stderr.read())
-    return process, line.split()[5]
-
-
-def _poll_until(client: httpx.Client, headers: dict[str, str], render_id: str, statuses: set[str], timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/render/proxy/lambda/{render_id}", headers=headers).json()
-        if body["status"] in statuses:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"render {render_id} never reached {statuses}: {body}")
 
 
 def _connection(response: httpx.Response) -> tuple[str, int]:
@@ -177,7 +153,7 @@ def test_serve_keeps_the_data_folder_private(tmp_path, png):
     data = tmp_path / "data"
     data.mkdir(mode=0o755)
     data.chmod(0o755)  # an existing folder left open by an older version
-    process, base = _serve(data)
+    process, base = serve_process(data)
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             headers, session = _user(client)
@@ -297,7 +273,7 @@ def test_a_second_backend_leaves_the_first_ones_renders_alone(tmp_path):
         assert started.status_code == 200, started.text
         with serving(tmp_path):
             assert client.get("/api/render/proxy/lambda/first", headers=headers).json()["status"] in ("pending", "processing")
-        assert _poll_until(client, headers, "first", {"completed", "failed"})["status"] == "completed"
+        assert poll_render(client, headers, "first")["status"] == "completed"
 
 
 def test_renders_of_a_backend_whose_process_died_are_failed_at_the_next_start(tmp_path):
@@ -385,14 +361,14 @@ def test_a_crashs_debris_is_removed_at_start_unless_another_backend_is_live(tmp_
 
 
 def test_sigterm_during_a_render_exits_within_seconds_and_fails_the_job(tmp_path):
-    process, base = _serve(tmp_path)
+    process, base = serve_process(tmp_path)
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             headers, session = _user(client)
             long_draft = {"t": [{"tt": 7, "sg": [{"st": 0, "d": 600_000, "role": "text", "text": "long"}]}]}
             client.post("/api/render/proxy/lambda", headers=headers,
                         json={"id": "long", "sessionId": session, "draft": long_draft, "output": {"quality": "draft"}})
-            _poll_until(client, headers, "long", {"processing"})
+            poll_render(client, headers, "long", frozenset({"processing"}))
             time.sleep(0.5)
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
@@ -410,7 +386,7 @@ def test_sigterm_during_a_render_exits_within_seconds_and_fails_the_job(tmp_path
 def test_sigterm_during_a_song_exits_within_seconds(tmp_path):
     from tests.conftest import LYRICS_DIR
 
-    process, base = _serve(tmp_path)
+    process, base = serve_process(tmp_path)
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
             headers, session = _user(client)

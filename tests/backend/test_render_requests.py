@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from nemo_widgets.protocol.names import MAX_ACTIVE_RENDERS, MAX_MEDIA_SECONDS, MAX_SEGMENTS
-from tests.backend.conftest import serving
+from tests.backend.conftest import poll_render, serving
 
 ATTRIBUTION = {"X-Skill-Source": "ai-song-generator", "X-Skill-Version": "0.1.0", "X-Skill-Platform": "unknown"}
 
@@ -47,16 +47,6 @@ def _export(client, headers, session, render_id, draft, quality="draft"):
         "id": render_id, "sessionId": session, "draft": draft, "output": {"format": "mp4", "quality": quality}})
 
 
-def _poll(client, headers, render_id, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/render/proxy/lambda/{render_id}", headers=headers).json()
-        if body["status"] in ("completed", "failed"):
-            return body
-        time.sleep(0.2)
-    raise AssertionError(f"render {render_id} did not finish")
-
-
 def _files(root: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file() and not p.name.startswith("nemo.sqlite")}
 
@@ -73,7 +63,7 @@ def two_users(tmp_path):
 def test_render_ids_are_names_not_paths(two_users):
     client, (headers, session, _), (bob_headers, bob_session, bob_id), _, root = two_users
     assert _export(client, bob_headers, bob_session, "r", _title()).status_code == 200
-    assert _poll(client, bob_headers, "r")["status"] == "completed"
+    assert poll_render(client, bob_headers, "r")["status"] == "completed"
     before = {p: p.read_bytes() for p in _files(root)}
     outside = root / "outside"
     for bad in (f"../../{bob_id}/renders/r", "../r", str(outside / "abs"), "a/b", "r\x00x", "", "x" * 101, 5, None):
@@ -105,7 +95,7 @@ def test_drafts_in_any_json_shape_may_only_name_own_media(two_users):
     assert deep.status_code == 400 and "nested too deeply" in deep.json()["message"]
     own = _export(client, headers, session, "mine", json.dumps(_draft(upload["id"])))
     assert own.status_code == 200, own.json()
-    assert _poll(client, headers, "mine")["status"] == "completed"
+    assert poll_render(client, headers, "mine")["status"] == "completed"
 
 
 def test_oversized_drafts_are_refused_naming_the_field(two_users):
@@ -137,9 +127,9 @@ def test_each_user_has_a_few_renders_at_once(two_users):
     assert _export(client, bob_headers, bob_session, "bobs", _title()).status_code == 200
     for n in range(MAX_ACTIVE_RENDERS):
         client.post(f"/api/render/proxy/lambda/busy_{n}/cancel", headers=headers)
-        assert _poll(client, headers, f"busy_{n}")["error"] == "Cancelled."
+        assert poll_render(client, headers, f"busy_{n}")["error"] == "Cancelled."
     assert _export(client, headers, session, "after", _title()).status_code == 200
-    assert _poll(client, headers, "after")["status"] == "completed"
+    assert poll_render(client, headers, "after")["status"] == "completed"
 
 
 def _paths_in(value, data_dir: Path) -> list[str]:
@@ -173,7 +163,7 @@ def test_state_names_media_by_id_and_exports_from_it(tmp_path):
         created = client.post("/api/render/proxy/lambda", headers=headers, json={
             "id": "from_state", "sessionId": session, "output": {"quality": "draft"}})
         assert created.status_code == 200, created.json()
-        assert _poll(client, headers, "from_state", timeout=120)["status"] == "completed"
+        assert poll_render(client, headers, "from_state", timeout=120)["status"] == "completed"
 
 
 def test_upload_answers_and_state_hold_no_server_paths(two_users):

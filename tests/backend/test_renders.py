@@ -8,7 +8,7 @@ import pytest
 from nemo_widgets.backend.app import create_app
 from nemo_widgets.backend.server import start_in_thread
 from nemo_widgets.backend.store import INTERRUPTED, Store
-from tests.backend.conftest import serving
+from tests.backend.conftest import poll_render, serving
 from tests.conftest import LYRICS_DIR
 
 pytestmark = pytest.mark.slow
@@ -31,16 +31,6 @@ def backend(tmp_path_factory):
         with client.stream("POST", "/run_sse", json=body, headers=headers) as response:
             assert b"is ready" in response.read()
         yield client, headers, session_id, data
-
-
-def _poll(client, headers, render_id, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = client.get(f"/api/render/proxy/lambda/{render_id}", headers=headers).json()
-        if body["status"] in ("completed", "failed"):
-            return body
-        time.sleep(0.3)
-    raise AssertionError("render did not finish")
 
 
 def test_export_polls_to_completed_and_downloads_with_ranges(backend):
@@ -99,7 +89,7 @@ def test_bad_drafts_and_cancel(backend):
     draft = client.get(f"/api/state/nemo_agent/me/{session_id}/latest", headers=headers).json()["data"]["state"]["draft"]
     client.post("/api/render/proxy/lambda", headers=headers, json={"id": "render_c", "sessionId": session_id, "draft": draft})
     client.post("/api/render/proxy/lambda/render_c/cancel", headers=headers)
-    body = _poll(client, headers, "render_c")
+    body = poll_render(client, headers, "render_c")
     assert body["status"] == "failed" and body["error"] == "Cancelled."
 
 

@@ -5,11 +5,9 @@ turn is refused before anything is charged)."""
 import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,9 +16,8 @@ from httpx_sse import connect_sse
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.store import ANONYMOUS_CREDITS, User
 from nemo_widgets.render.ffmpeg import ffmpeg_exe
-from tests.backend.conftest import serving
+from tests.backend.conftest import ROOT, serve_process, serving
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _login(client: httpx.Client, client_id: str) -> str:
@@ -98,11 +95,8 @@ def test_a_client_that_hangs_up_keeps_its_running_song_and_gets_back_the_credits
 
 @pytest.mark.slow
 def test_a_turn_whose_server_was_killed_is_refunded_at_the_next_start(tmp_path, short_lyrics):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    server = subprocess.Popen([sys.executable, "-m", "nemo_widgets.cli", "serve", "--port", "0", "--workers", "1",
-                               "--data-dir", str(tmp_path)], stdout=subprocess.PIPE, text=True, env=env)
+    server, base_url = serve_process(tmp_path, "--workers", "1")
     try:
-        base_url = re.search(r"http://[\d.:]+", server.stdout.readline())[0]
         with httpx.Client(base_url=base_url, timeout=60) as client:
             user = _login(client, "killed")
             session = _session(client)

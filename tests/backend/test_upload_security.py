@@ -21,9 +21,8 @@ import pytest
 
 from nemo_widgets.backend import uploads
 from nemo_widgets.backend.uploads import embedded_ipv4, is_public_address
-from nemo_widgets.render.ffmpeg import ffmpeg_exe
 from nemo_widgets.render.media_info import has_stream, media_info
-from tests.backend.conftest import serving
+from tests.backend.conftest import lavfi, serving
 from tests.backend.test_uploads import _setup
 
 UNREACHABLE = uploads.unreachable().message
@@ -33,14 +32,10 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def media(tmp_path_factory):
     folder = tmp_path_factory.mktemp("media")
-    ff = ffmpeg_exe()
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=24:d=1", "-pix_fmt", "yuv420p",
-                    str(folder / "clip.mp4")], check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "sine=d=1", str(folder / "beat.mp3")], check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "color=s=9000x9000", "-pix_fmt", "gray", "-frames:v", "1",
-                    str(folder / "huge.png")], check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "color=s=9000x600", "-pix_fmt", "gray", "-frames:v", "1",
-                    str(folder / "wide.png")], check=True)
+    lavfi(folder / "clip.mp4", "testsrc=s=320x240:r=24:d=1", "-pix_fmt", "yuv420p")
+    lavfi(folder / "beat.mp3", "sine=d=1")
+    lavfi(folder / "huge.png", "color=s=9000x9000", "-pix_fmt", "gray", "-frames:v", "1")
+    lavfi(folder / "wide.png", "color=s=9000x600", "-pix_fmt", "gray", "-frames:v", "1")
     (folder / "cut.mp4").write_bytes((folder / "clip.mp4").read_bytes()[:3000])
     (folder / "notes.mp4").write_text("this is text pretending to be a video")
     return folder

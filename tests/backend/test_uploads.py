@@ -2,14 +2,12 @@
 
 import http.server
 import socket
-import subprocess
 import threading
 from functools import partial
 
 import pytest
 
-from nemo_widgets.render.ffmpeg import ffmpeg_exe
-from tests.backend.conftest import serving
+from tests.backend.conftest import lavfi, serving
 
 MB = 1024 * 1024
 
@@ -17,15 +15,11 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def media(tmp_path_factory):
     folder = tmp_path_factory.mktemp("media")
-    ff = ffmpeg_exe()
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=24:d=1", "-pix_fmt", "yuv420p",
-                    str(folder / "clip.mp4")], check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "sine=d=2", str(folder / "beat.mp3")], check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48", "-frames:v", "1", str(folder / "cover.png")],
-                   check=True)
-    subprocess.run([ff, "-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-i", str(folder / "cover.png"), "-map", "0",
-                    "-map", "1", "-c:v", "png", "-disposition:v", "attached_pic", str(folder / "covered.mp3")],
-                   check=True)
+    lavfi(folder / "clip.mp4", "testsrc=s=320x240:r=24:d=1", "-pix_fmt", "yuv420p")
+    lavfi(folder / "beat.mp3", "sine=d=2")
+    cover = lavfi(folder / "cover.png", "testsrc=s=64x48", "-frames:v", "1")
+    lavfi(folder / "covered.mp3", "sine=d=2", "-i", str(cover), "-map", "0", "-map", "1", "-c:v", "png",
+          "-disposition:v", "attached_pic")
     (folder / "notes.mp4").write_text("this is text pretending to be a video")
     return folder
 
