@@ -47,7 +47,7 @@ def main() -> None:
                        cwd=ROOT, stdout=subprocess.DEVNULL)
         draft = Path(tmp) / "draft.json"
         subprocess.run([sys.executable, "-c", "import json,sys; from nemo_widgets.render import song_draft; "
-                        f"open({str(draft)!r}, 'w').write(json.dumps(song_draft({str(folder)!r})))"], check=True, cwd=ROOT)
+                        f"open({str(draft)!r}, 'w').write(json.dumps(song_draft({str(folder)!r}).to_wire()))"], check=True, cwd=ROOT)
         import json
 
         length = json.loads((folder / "timing.json").read_text())["duration"]

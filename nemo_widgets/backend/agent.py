@@ -35,10 +35,11 @@ from nemo_widgets.backend.intents import HELP, TooManyChanges, ToolCall, underst
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.pipeline import compose_song
+from nemo_widgets.protocol.draft import BGM_VOLUME, Draft, DraftEditError
 from nemo_widgets.protocol.names import MAX_TOOL_CALLS
 from nemo_widgets.protocol.options import SongOptions
 from nemo_widgets.render.presets import FRAMES
-from nemo_widgets.render.song_draft import TITLE_MS, song_draft
+from nemo_widgets.render.song_draft import song_draft
 
 _LOG = logging.getLogger(__name__)
 _LOG.addHandler(logging.NullHandler())
@@ -228,7 +229,9 @@ class Agent:
 
         def add_song(state: dict[str, Any]) -> None:
             state["generated_media"].append(media)
-            state["draft"] = _carry_edits(state["draft"], draft)
+            new = draft.model_copy(deep=True)
+            new.carry_edits_from(Draft.model_validate(state["draft"]))
+            state["draft"] = new.to_wire()
 
         turn.state, _ = await asyncio.to_thread(self._store.update_state, turn.user, turn.session_id, add_song)
         result.update({"status": "ok", "media_id": media_id, "duration": media["duration"],
@@ -246,11 +249,11 @@ class Agent:
         return {"stage": "queued", "percent": 0, "queue_position": self._waiting.index(turn.invocation_id) + 1}
 
     async def _edit(self, turn: Turn, call: ToolCall) -> dict[str, Any]:
-        """One draft edit, applied to the session's state as it is now; a ToolError changes nothing."""
+        """One draft edit, applied to the session's state as it is now; a DraftEditError changes nothing."""
         try:
             turn.state, result = await asyncio.to_thread(self._store.update_state, turn.user, turn.session_id,
-                                                         lambda state: EDITS[call.name](state, call.args))
-        except ToolError as error:
+                                                         lambda state: _apply(EDITS[call.name], state, call.args))
+        except DraftEditError as error:
             return {"status": "error", "summary": str(error)}
         return result
 
@@ -273,129 +276,79 @@ def restyled_prompt(last: dict[str, Any], changes: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
-def _carry_edits(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """A regenerated song keeps the timeline edits made around the previous one: background, BGM, title."""
-    old_background = next((s for t in old["t"] if t.get("tt") == 0 for s in t["sg"]), None)
-    if old_background and old_background.get("src"):
-        for track in new["t"]:
-            if track.get("tt") == 0:
-                track["sg"][0]["src"] = old_background["src"]
-    new["t"].extend(t for t in old["t"] if t.get("tt") == 1 and any(s["role"] == "bgm" for s in t["sg"]))
-    old_title = next((s for t in old["t"] if t.get("tt") == 7 for s in t["sg"] if s["role"] == "title"), None)
-    titles = [s for t in new["t"] if t.get("tt") == 7 for s in t["sg"] if s["role"] == "title"]
-    if old_title and titles:
-        titles[0]["text"] = old_title["text"]
-    return new
+Edit = Callable[[dict[str, Any], Draft, dict[str, Any]], dict[str, Any]]  # (state, its draft, args) -> tool result
+
+
+def _apply(edit: Edit, state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """Run one edit on the state's draft as the typed model and write the draft back as the protocol's JSON."""
+    draft = Draft.model_validate(state["draft"])
+    result = edit(state, draft, args)
+    state["draft"] = draft.to_wire()
+    return result
 
 
 def _latest_upload(state: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The user's most recent upload of one of `kinds` in this session (its media id names it in the draft)."""
     found = [u for u in state["video_infos"] if u.get("file_type") in kinds]
     if not found:
-        raise ToolError(f"Upload a{'n' if kinds[0][0] in 'aeiou' else ''} {' or '.join(kinds)} first, then ask again.")
+        raise DraftEditError(f"Upload a{'n' if kinds[0][0] in 'aeiou' else ''} {' or '.join(kinds)} first, then ask again.")
     return found[-1]
 
 
-def _set_volume(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    segments = [s for t in state["draft"]["t"] if t.get("tt") == 1 for s in t["sg"] if s["role"] == args["role"]]
-    if not segments:
-        raise ToolError(f"There is no {args['role'].upper() if args['role'] == 'bgm' else 'song'} track to change yet.")
-    for segment in segments:
-        segment["vol"] = max(0, min(400, args["percent"])) / 100
+def _set_volume(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
+    draft.set_volume(args["role"], args["percent"])
     name = "The BGM" if args["role"] == "bgm" else "The song"
     return {"status": "ok", "summary": f"{name} is now at {args['percent']}%."}
 
 
-def _set_background(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    backgrounds = [s for t in state["draft"]["t"] if t.get("tt") == 0 for s in t["sg"]]
-    if not backgrounds:
-        raise ToolError("Make a song first, then choose its background.")
+def _set_background(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
     if not args["use_upload"]:
-        backgrounds[0].pop("src", None)
+        draft.set_background(None)
         return {"status": "ok", "summary": "The background is the generated one again."}
     upload = _latest_upload(state, ("video", "image"))
-    backgrounds[0]["src"] = upload["id"]
+    draft.set_background(upload["id"])
     return {"status": "ok", "summary": f"{upload['filename']} is now the background."}
 
 
-def _add_bgm(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+def _add_bgm(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
     upload = _latest_upload(state, ("audio",))
-    draft = state["draft"]
-    length = _draft_length(draft)
-    if not length:
-        raise ToolError("Make a song first, then add background music to it.")
-    draft["t"] = [t for t in draft["t"] if not (t.get("tt") == 1 and any(s["role"] == "bgm" for s in t["sg"]))]
-    draft["t"].append({"tt": 1, "n": "BGM", "sg": [{"st": 0, "d": min(length, int((upload["duration"] or 0) * 1000)) or length,
-                                                     "role": "bgm", "src": upload["id"], "vol": 0.35, "fade_out": 2000}]})
-    return {"status": "ok", "summary": f"{upload['filename']} plays as BGM at 35%."}
+    draft.add_bgm(upload["id"], int((upload["duration"] or 0) * 1000))
+    return {"status": "ok", "summary": f"{upload['filename']} plays as BGM at {round(BGM_VOLUME * 100)}%."}
 
 
-def _set_fade(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    segments = [s for t in state["draft"]["t"] if t.get("tt") == 1 for s in t["sg"]]
-    if not segments:
-        raise ToolError("There is no audio to fade yet.")
-    ms = int(args["seconds"] * 1000)
-    for segment in segments:
-        segment["fade_in" if args["which"] == "in" else "fade_out"] = min(ms, segment["d"])
+def _set_fade(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
+    draft.set_fade(args["which"], int(args["seconds"] * 1000))
     return {"status": "ok", "summary": f"The audio fades {args['which']} over {args['seconds']:g} s."}
 
 
-def _trim(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    draft = state["draft"]
-    ms = int(args["seconds"] * 1000)
-    if not 1000 <= ms < _draft_length(draft):
-        raise ToolError(f"The video is {_draft_length(draft) / 1000:.1f} s long: trim it to between 1 s and that.")
-    draft["d"] = ms
-    for track in draft["t"]:
-        track["sg"] = [dict(s, d=min(s["d"], ms - s["st"])) for s in track["sg"] if s["st"] < ms]
+def _trim(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
+    draft.trim(int(args["seconds"] * 1000))
     return {"status": "ok", "summary": f"The video now ends at {args['seconds']:g} s."}
 
 
-def _set_aspect(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+def _set_aspect(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
     aspect = args["aspect"]
     frame = FRAMES[aspect]
     state["canvas_config"] = {"aspect": aspect, "width": frame.width, "height": frame.height}
     return {"status": "ok", "summary": f"The video is now {aspect} ({frame.width}x{frame.height})."}
 
 
-def _set_title(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    texts = _text_track(state["draft"])
-    texts["sg"] = [s for s in texts["sg"] if s["role"] != "title"]
+def _set_title(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
+    draft.set_title(args["text"])
     if not args["text"]:
         return {"status": "ok", "summary": "The title is removed."}
-    texts["sg"].insert(0, {"st": 0, "d": min(TITLE_MS, _draft_length(state["draft"]) or TITLE_MS), "role": "title",
-                           "text": args["text"]})
     return {"status": "ok", "summary": f'The title is now "{args["text"]}".'}
 
 
-def _set_lyrics_overlay(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
-    texts = _text_track(state["draft"])
-    texts["sg"] = [s for s in texts["sg"] if s["role"] != "lyrics"]
+def _set_lyrics_overlay(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
     songs = [m for m in state["generated_media"] if m.get("kind") == "song" and not m.get("instrumental")]
-    if args["visible"] and songs:
-        texts["sg"].append({"st": 0, "d": _draft_length(state["draft"]), "role": "lyrics",
-                            "timing": songs[-1]["id"]})
+    draft.set_lyrics(songs[-1]["id"] if args["visible"] and songs else None)
     return {"status": "ok", "summary": "The lyrics are shown." if args["visible"] else "The lyrics are hidden."}
 
 
-EDITS = {"set_aspect": _set_aspect, "set_title": _set_title, "set_lyrics_overlay": _set_lyrics_overlay,
-         "set_volume": _set_volume, "set_background": _set_background, "add_bgm": _add_bgm, "set_fade": _set_fade,
-         "trim": _trim}
-
-
-class ToolError(Exception):
-    """A tool that cannot run now; its message is the reply, and the turn goes on."""
-
-
-def _text_track(draft: dict[str, Any]) -> dict[str, Any]:
-    track = next((t for t in draft["t"] if t.get("tt") == 7), None)
-    if track is None:
-        track = {"tt": 7, "n": "Text", "sg": []}
-        draft["t"].append(track)
-    return track
-
-
-def _draft_length(draft: dict[str, Any]) -> int:
-    return draft.get("d") or max((s["st"] + s["d"] for t in draft["t"] for s in t["sg"]), default=0)
+EDITS: dict[str, Edit] = {"set_aspect": _set_aspect, "set_title": _set_title, "set_lyrics_overlay": _set_lyrics_overlay,
+                          "set_volume": _set_volume, "set_background": _set_background, "add_bgm": _add_bgm,
+                          "set_fade": _set_fade, "trim": _trim}
 
 
 def _shown_args(call: ToolCall) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from nemo_widgets.backend.errors import UNSUPPORTED_FILE, ApiError
 from nemo_widgets.protocol.names import UPLOAD_FORMATS
-from nemo_widgets.render.draft import Draft
+from nemo_widgets.protocol.draft import Draft
 
 UPLOAD_ID = re.compile(r"up_[0-9a-f]{1,64}")
 SONG_ID = re.compile(r"song_[0-9a-f]{1,64}")

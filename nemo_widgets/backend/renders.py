@@ -18,8 +18,9 @@ from typing import Any
 from nemo_widgets.backend.errors import ApiError
 from nemo_widgets.backend.media_refs import resolve_media
 from nemo_widgets.backend.store import RenderJob, Store, User
+from nemo_widgets.protocol.draft import Draft, DraftError, parse_draft
 from nemo_widgets.protocol.names import ASPECTS, EXPORT_QUALITIES, ID_PATTERN, MAX_ACTIVE_RENDERS
-from nemo_widgets.render import Draft, DraftError, RenderCancelled, parse_draft, render_draft
+from nemo_widgets.render import RenderCancelled, render_draft
 
 PROGRESS_STEP = 0.02  # write progress to the database at most every 2 %
 DEADLINE_MIN_SECONDS = 120.0  # a render may always run this long,

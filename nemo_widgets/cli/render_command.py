@@ -7,7 +7,8 @@ from pathlib import Path
 
 from nemo_widgets.cli.errors import CommandError
 from nemo_widgets.cli.progress_bar import progress_bar
-from nemo_widgets.render import DraftError, RenderError, parse_draft, render_draft
+from nemo_widgets.protocol.draft import DraftError, parse_draft
+from nemo_widgets.render import RenderError, render_draft
 from nemo_widgets.render.presets import ENCODINGS, FRAMES
 
 

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from nemo_widgets.protocol.names import TRACK_TEXT
-from nemo_widgets.render.draft import Draft, Segment
+from nemo_widgets.protocol.draft import Draft, Segment
 from nemo_widgets.render.font_files import FALLBACK_FONT, PRIMARY_FONT
 from nemo_widgets.render.presets import Frame
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nemo_widgets.protocol.names import TRACK_AUDIO, TRACK_VIDEO, Aspect, Quality
-from nemo_widgets.render.draft import Draft, DraftError, Segment
+from nemo_widgets.protocol.draft import Draft, DraftError, Segment
 from nemo_widgets.render.ffmpeg import media_input, run_ffmpeg
 from nemo_widgets.render.font_files import link_fonts
 from nemo_widgets.render.karaoke import ass_script

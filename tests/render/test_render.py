@@ -11,7 +11,8 @@ import pytest
 import soundfile as sf
 
 from nemo_widgets.cli import main
-from nemo_widgets.render import DraftError, RenderCancelled, parse_draft, render_draft, song_draft
+from nemo_widgets.protocol.draft import DraftError, parse_draft
+from nemo_widgets.render import RenderCancelled, render_draft, song_draft
 from nemo_widgets.render.ffmpeg import ffmpeg_exe
 from nemo_widgets.render.karaoke import ass_script
 from nemo_widgets.render.presets import FRAMES
@@ -81,7 +82,7 @@ def _audio_rms(path: Path, start: float, end: float) -> float:
 
 @pytest.mark.parametrize("aspect", sorted(FRAMES))
 def test_each_aspect_plays_everywhere(song_folder, tmp_path, aspect):
-    draft = parse_draft(song_draft(song_folder))
+    draft = song_draft(song_folder)
     out = render_draft(draft, tmp_path / "song.mp4", aspect=aspect, quality="standard" if aspect == "16:9" else "draft")
     info = _probe(out.path)
     width, height = FRAMES[aspect].width, FRAMES[aspect].height
@@ -96,7 +97,7 @@ def test_each_aspect_plays_everywhere(song_folder, tmp_path, aspect):
 
 
 def test_karaoke_events_follow_the_timing(song_folder):
-    draft = parse_draft(song_draft(song_folder))
+    draft = song_draft(song_folder)
     script = ass_script(draft, FRAMES["16:9"])
     timing = json.loads((song_folder / "timing.json").read_text())
     events = [line for line in script.splitlines() if line.startswith("Dialogue: 0,")]
@@ -134,7 +135,7 @@ def test_bgm_volume_is_applied(tmp_path):
 
 @pytest.mark.parametrize("visualizer", ["spectrum", "none"])
 def test_other_visualizers(song_folder, tmp_path, visualizer):
-    data = song_draft(song_folder)
+    data = song_draft(song_folder).to_wire()
     data["t"][0]["sg"][0]["style"]["visualizer"] = visualizer
     out = render_draft(parse_draft(data), tmp_path / "v.mp4", aspect="1:1", quality="draft")
     assert abs(_probe(out.path)["duration"] - SECONDS) <= 0.1
@@ -144,7 +145,7 @@ def test_background_video_loops_to_the_song_length(tmp_path, song_folder):
     clip = tmp_path / "clip.mp4"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=320x240:r=24:d=1.5",
                     "-pix_fmt", "yuv420p", str(clip)], check=True)
-    data = song_draft(song_folder)
+    data = song_draft(song_folder).to_wire()
     data["t"][0]["sg"][0]["src"] = str(clip)
     out = render_draft(parse_draft(data), tmp_path / "looped.mp4", aspect="9:16", quality="draft")
     info = _probe(out.path)
@@ -154,7 +155,7 @@ def test_background_video_loops_to_the_song_length(tmp_path, song_folder):
 def test_image_background(tmp_path, song_folder):
     image = tmp_path / "cover.png"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=s=640x480", "-frames:v", "1", str(image)], check=True)
-    data = song_draft(song_folder)
+    data = song_draft(song_folder).to_wire()
     data["t"][0]["sg"][0]["src"] = str(image)
     out = render_draft(parse_draft(data), tmp_path / "image.mp4", aspect="16:9", quality="draft")
     assert abs(_probe(out.path)["vdur"] - SECONDS) <= 0.1
@@ -171,7 +172,7 @@ def test_image_background(tmp_path, song_folder):
     ],
 )
 def test_bad_drafts_name_the_field(song_folder, tmp_path, change, message):
-    data = song_draft(song_folder)
+    data = song_draft(song_folder).to_wire()
     change(data)
     with pytest.raises(DraftError, match=message):
         render_draft(parse_draft(data), tmp_path / "bad.mp4")
@@ -181,7 +182,7 @@ def test_bad_drafts_name_the_field(song_folder, tmp_path, change, message):
 def test_an_upload_that_is_not_media(song_folder, tmp_path):
     fake = tmp_path / "song.mp3"
     fake.write_text("this is not audio")
-    data = song_draft(song_folder)
+    data = song_draft(song_folder).to_wire()
     data["t"][1]["sg"][0]["src"] = str(fake)
     with pytest.raises(DraftError, match="not audio media"):
         render_draft(parse_draft(data), tmp_path / "bad.mp4")
@@ -191,14 +192,14 @@ def test_an_upload_that_is_not_media(song_folder, tmp_path):
 def test_cancel_stops_ffmpeg_and_leaves_nothing(song_folder, tmp_path):
     cancel = threading.Event()
     with pytest.raises(RenderCancelled):
-        render_draft(parse_draft(song_draft(song_folder)), tmp_path / "cancelled.mp4", quality="high",
+        render_draft(song_draft(song_folder), tmp_path / "cancelled.mp4", quality="high",
                      progress=lambda fraction: cancel.set(), cancel=cancel)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_render(song_folder, tmp_path, capsys):
     draft_file = tmp_path / "draft.json"
-    draft_file.write_text(json.dumps(song_draft(song_folder)))
+    draft_file.write_text(json.dumps(song_draft(song_folder).to_wire()))
     assert main(["render", str(draft_file), "-o", str(tmp_path / "out.mp4"), "--aspect", "1:1", "--quality", "draft", "-q"]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "out.mp4")
     draft_file.write_text('{"t": [], "d": 1000}')

@@ -15,7 +15,8 @@ import av
 import numpy as np
 import pytest
 
-from nemo_widgets.render import RenderError, parse_draft, render_draft
+from nemo_widgets.protocol.draft import parse_draft
+from nemo_widgets.render import RenderError, render_draft
 from nemo_widgets.render.ffmpeg import RenderTimedOut, ffmpeg_exe, media_input, run_ffmpeg
 from nemo_widgets.render.karaoke import WORD_JOINER, ass_script
 from nemo_widgets.render.presets import FRAMES
@@ -121,7 +122,8 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the parent-death signal is Linux's")
 def test_ffmpeg_dies_with_a_killed_parent(tmp_path):
-    script = ("import sys; from pathlib import Path; from nemo_widgets.render import parse_draft, render_draft; "
+    script = ("import sys; from pathlib import Path; from nemo_widgets.protocol.draft import parse_draft; "
+              "from nemo_widgets.render import render_draft; "
               f"render_draft(parse_draft({_title_draft('long', 600_000)!r}), Path(sys.argv[1]), quality='high')")
     parent = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "long.mp4")])
     try:
@@ -143,7 +145,8 @@ def test_ffmpeg_dies_with_a_killed_parent(tmp_path):
 def test_renders_leave_no_temporary_folders(tmp_path):
     temp = tmp_path / "temp"
     temp.mkdir()
-    script = ("import sys; from pathlib import Path; from nemo_widgets.render import parse_draft, render_draft; "
+    script = ("import sys; from pathlib import Path; from nemo_widgets.protocol.draft import parse_draft; "
+              "from nemo_widgets.render import render_draft; "
               f"render_draft(parse_draft({_title_draft('bye', 500)!r}), Path(sys.argv[1]), quality='draft')")
     subprocess.run([sys.executable, "-c", script, str(tmp_path / "out" / "bye.mp4")], check=True,
                    env={**os.environ, "TMPDIR": str(temp)})
