@@ -28,6 +28,7 @@ from nemo_widgets.controller.tables import credits_frame, media_frame, tracks_fr
 from nemo_widgets.controller.timeline import describe_changes, summarize
 from nemo_widgets.controller.translate import translate
 from nemo_widgets.controller.updates import Update, UpdateKind
+from nemo_widgets.protocol.draft import has_segments
 from nemo_widgets.protocol.names import MAX_UPLOAD_MB, SUPPORTED_FORMATS, Aspect, Voice
 from nemo_widgets.protocol.options import SongOptions
 
@@ -256,7 +257,7 @@ class AsyncSession:
         async with self._export_lock:
             state = await self.refresh()
             draft = state.get("draft") or {}
-            if not any(track.get("sg") for track in draft.get("t") or []):
+            if not has_segments(draft):
                 raise NemoError("There is nothing to export yet: make a song first.")
             self._emit(Update(UpdateKind.PROGRESS, "Starting the export", "exporting", 0))
             output = {"format": "mp4", "quality": quality}

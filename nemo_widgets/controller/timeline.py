@@ -1,41 +1,40 @@
-"""The draft in words: the protocol's timeline summary, and what changed between two drafts."""
+"""The draft in words: the protocol's timeline summary, and what changed between two drafts.
+
+Drafts are read through the protocol's model leniently (`Draft.lenient`): a cloud backend's draft
+may hold what this model does not know, and a summary never fails on it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from nemo_widgets.protocol.names import TRACK_TYPE_NAMES
+from nemo_widgets.protocol.draft import Draft, Segment, Track
+from nemo_widgets.protocol.names import TRACK_AUDIO, TRACK_TEXT, TRACK_TYPE_NAMES, TRACK_VIDEO
 
 
 def segments(draft: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Every segment with its track: index, type, name, times in seconds, volume, text, source."""
     rows = []
-    for index, track in enumerate((draft or {}).get("t") or []):
-        kind = TRACK_TYPE_NAMES.get(track.get("tt"), f"type {track.get('tt')}")
-        for segment in track.get("sg") or []:
-            start = float(segment.get("st", 0)) / 1000
-            duration = float(segment.get("d", 0)) / 1000
-            rows.append({"track": index + 1, "type": kind, "name": _name(track, segment, kind), "start_s": start,
-                         "end_s": start + duration, "duration_s": duration, "volume": _volume(segment, kind),
-                         "text": segment.get("text") or "", "source": _source(segment)})
+    for index, track in enumerate(Draft.lenient(draft).t):
+        kind = TRACK_TYPE_NAMES[track.tt]
+        for segment in track.sg:
+            start = segment.st / 1000
+            duration = segment.d / 1000
+            rows.append({"track": index + 1, "type": kind, "name": _name(track, segment), "start_s": start,
+                         "end_s": start + duration, "duration_s": duration,
+                         "volume": segment.vol if track.tt == TRACK_AUDIO else None,
+                         "text": segment.text or "", "source": _source(segment)})
     return rows
 
 
-def _name(track: dict[str, Any], segment: dict[str, Any], kind: str) -> str:
-    role = segment.get("role") or ""
+def _name(track: Track, segment: Segment) -> str:
     names = {"song": "Song", "bgm": "BGM", "title": "Title", "lyrics": "Lyrics", "background": "Background"}
-    return names.get(role) or track.get("n") or role.title() or kind.title()
+    return names.get(segment.role) or track.n or segment.role.title()
 
 
-def _volume(segment: dict[str, Any], kind: str) -> float | None:
-    if kind != "audio":
-        return None
-    return float(segment.get("vol", 1.0))
-
-
-def _source(segment: dict[str, Any]) -> str:
-    src = segment.get("src") or segment.get("timing") or ""
-    return str(src).replace("\\", "/").rsplit("/", 1)[-1]
+def _source(segment: Segment) -> str:
+    src = segment.src or segment.timing or ""
+    return src.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def summarize(draft: dict[str, Any] | None) -> str:
@@ -49,11 +48,11 @@ def summarize(draft: dict[str, Any] | None) -> str:
 
 def _describe(row: dict[str, Any]) -> str:
     span = f"{row['start_s']:g}-{row['end_s']:.0f}s"
-    if row["type"] == "text":
+    if row["type"] == TRACK_TYPE_NAMES[TRACK_TEXT]:
         label = f'"{row["text"]}"' if row["text"] else (row["source"] or "on")
         return f"{row['name']}: {label} ({span})"
     detail = span if row["volume"] is None or row["volume"] == 1 else f"{span}, {round(row['volume'] * 100)}%"
-    what = row["source"] or ("generated" if row["type"] == "video" else "")
+    what = row["source"] or ("generated" if row["type"] == TRACK_TYPE_NAMES[TRACK_VIDEO] else "")
     return f"{row['name']}: {what} ({detail})" if what else f"{row['name']} ({detail})"
 
 
@@ -68,8 +67,9 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
         elif row != old[key]:
             notes.append(f"changed {_describe(row)}")
     notes.extend(f"removed {_describe(row)}" for key, row in old.items() if key not in new)
-    if (before or {}).get("d") != (after or {}).get("d") and after and after.get("d"):
-        notes.append(f"length now {after['d'] / 1000:g}s")
+    length = Draft.lenient(after).d
+    if length and Draft.lenient(before).d != length:
+        notes.append(f"length now {length / 1000:g}s")
     if not notes:
         return "No change to the timeline. " + summarize(after)
     return "Updated: " + "; ".join(notes) + ". " + summarize(after)

@@ -29,6 +29,7 @@ from nemo_widgets.controller.kernel_session import current_session_id, remember_
 from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession
 from nemo_widgets.controller.timeline import segments
 from nemo_widgets.controller.updates import STATUS_LINE, Update, UpdateKind
+from nemo_widgets.protocol.draft import has_segments
 from nemo_widgets.protocol.names import ASPECTS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UPLOAD_SUFFIXES, VOICES
 from nemo_widgets.widget.upload_buffer import UploadBuffer, UploadError
 
@@ -200,7 +201,7 @@ class SongStudio(anywidget.AnyWidget):
     async def _after_turn(self, render: bool = True) -> None:
         session = await self._connect()
         await self._refresh()
-        if render and any(t.get("sg") for t in (session.state.get("draft") or {}).get("t") or []):
+        if render and has_segments(session.state.get("draft")):
             self.status = "Rendering the preview..."
             result = await session.export(self._preview_dir / "preview.mp4", quality="draft")
             name = self._video_name()

@@ -6,7 +6,8 @@ import pytest
 
 from nemo_widgets.client.config import Settings, detect_platform
 from nemo_widgets.controller.routing import Action, route
-from nemo_widgets.controller.timeline import summarize
+from nemo_widgets.controller.tables import tracks_frame
+from nemo_widgets.controller.timeline import describe_changes, summarize
 from nemo_widgets.controller.translate import translate
 
 
@@ -40,6 +41,19 @@ def test_timeline_summary_reads_like_the_protocol():
                    {"tt": 7, "sg": [{"st": 0, "d": 3000, "role": "title", "text": "Urban Dreams"}]}]}
     assert summarize(draft) == ('Timeline (3 tracks): 1. Background: city timelapse.mp4 (0-10s) '
                                 '2. BGM: Lo-fi.mp3 (0-10s, 35%) 3. Title: "Urban Dreams" (0-3s)')
+
+
+def test_summaries_of_a_cloud_draft_that_does_not_validate_show_what_does():
+    cloud = {"t": [{"tt": 4, "sg": [{"st": 0, "d": 1000, "role": "sticker"}]},
+                   {"tt": 1, "n": "Mix", "sg": [{"st": 0, "d": 8000, "role": "bgm", "src": "/m/beat.mp3", "vol": 0.5},
+                                                {"st": "soon", "role": "bgm"}, None]},
+                   "junk"],
+             "d": -1, "m": None}
+    assert summarize(cloud) == "Timeline (1 tracks): 1. BGM: beat.mp3 (0-8s, 50%)"
+    assert list(tracks_frame(cloud)["source"]) == ["beat.mp3"]
+    assert describe_changes(None, cloud).startswith("Updated: added BGM: beat.mp3")
+    for junk in (None, "draft", [], {"t": {"tt": 1}}):
+        assert summarize(junk) == "Timeline (0 tracks): empty."
 
 
 def test_platform_from_the_install_path(tmp_path, monkeypatch):
