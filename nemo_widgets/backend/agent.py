@@ -34,7 +34,7 @@ from nemo_widgets.backend.events import error_event, event
 from nemo_widgets.backend.intents import HELP, TooManyChanges, ToolCall, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
-from nemo_widgets.engine.pipeline import compose_song
+from nemo_widgets.engine.pipeline import compose_song, read_request
 from nemo_widgets.protocol.draft import BGM_VOLUME, Draft, DraftEditError
 from nemo_widgets.protocol.names import MAX_TOOL_CALLS
 from nemo_widgets.protocol.options import SongOptions
@@ -93,6 +93,8 @@ class Agent:
             calls = understand(message, has_song=bool(songs), options=options)
         except TooManyChanges as error:
             raise ApiError(400, str(error), 400, {"max_tool_calls": MAX_TOOL_CALLS}) from None
+        for call in calls:
+            _check_song_request(call)
         turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls))
         if not calls:
             return turn
@@ -256,6 +258,19 @@ class Agent:
         except DraftEditError as error:
             return {"status": "error", "summary": str(error)}
         return result
+
+
+def _check_song_request(call: ToolCall) -> None:
+    """A new song's lyrics and description are read as the worker will read them, before anything is charged or
+    streamed: lyrics over the limits, or not in English, are a 400 naming the limit, not a failed turn."""
+    if call.name != "generate_song" or "lyrics" not in call.args:
+        return
+    try:
+        read_request(call.args["lyrics"], call.args.get("prompt", ""), voice=call.args.get("voice"),
+                     seed=call.args.get("seed"), instrumental=call.args.get("instrumental"),
+                     target_seconds=call.args.get("duration"))
+    except EngineInputError as error:
+        raise ApiError(400, str(error), 400) from None
 
 
 async def _one(item: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

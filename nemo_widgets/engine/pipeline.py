@@ -55,6 +55,21 @@ def song_title(lyrics: Lyrics | None, spec: SongSpec) -> str:
     return " ".join(words[:8]) or f"{spec.genre} song"
 
 
+def read_request(
+    lyrics_text: str,
+    prompt: str,
+    *,
+    voice: VoiceName | None = None,
+    seed: int | None = None,
+    instrumental: bool | None = None,
+    target_seconds: float | None = None,
+) -> tuple[SongSpec, Lyrics | None]:
+    """The description and the lyrics as a song request reads them (no lyrics for an instrumental without any).
+    Cheap, so callers can refuse bad input (EngineInputError) before they queue the song."""
+    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental, target_seconds=target_seconds)
+    return spec, None if spec.instrumental and not lyrics_text.strip() else parse_lyrics(lyrics_text)
+
+
 def compose_song(
     lyrics_text: str,
     prompt: str,
@@ -69,8 +84,8 @@ def compose_song(
     """Compose, sing, arrange, mix and write the song; raises EngineInputError for input to fix."""
     report = progress or (lambda stage, fraction: None)
     report("reading lyrics", 0.0)
-    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental, target_seconds=target_seconds)
-    lyrics = None if spec.instrumental and not lyrics_text.strip() else parse_lyrics(lyrics_text)
+    spec, lyrics = read_request(lyrics_text, prompt, voice=voice, seed=seed, instrumental=instrumental,
+                                target_seconds=target_seconds)
     report("composing", 0.05)
     arr = compose(lyrics, spec)
     minutes = arr.duration_seconds / 60

@@ -96,6 +96,21 @@ def test_a_huge_chat_message_is_refused_at_once_with_the_limit(tmp_path):
         assert client.get("/api/credits/balance/simple", headers=headers).json()["data"]["available"] == 100
 
 
+def test_lyrics_the_engine_would_refuse_are_refused_before_the_stream_and_not_charged(tmp_path):
+    with serving(tmp_path) as (client, _):
+        headers, session = _user(client)
+        cases = {"\n".join(f"line number {i} of the song" for i in range(130)): "the limit is 120",
+                 "これは日本語の歌詞です\n二行目の歌詞です": "only sing English",
+                 "a short line\nanother line": "bpm"}
+        for lyrics, reason in cases.items():
+            prompt = "a pop song at 900 bpm" if reason == "bpm" else "a pop song"
+            response = client.post("/run_sse", headers=headers,
+                                   json={"session_id": session, "new_message": {"parts": [{"text": f"{prompt}:\n{lyrics}"}]}})
+            assert response.status_code == 400 and response.headers["content-type"] == "application/json", response.text
+            assert reason in response.json()["message"], response.json()
+        assert client.get("/api/credits/balance/simple", headers=headers).json()["data"]["available"] == 100
+
+
 def test_a_request_waiting_for_the_database_does_not_hold_up_the_others(tmp_path):
     with serving(tmp_path) as (client, _):
         headers, _ = _user(client)
