@@ -10,7 +10,8 @@ nothing about which files exist on the host.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 from nemo_widgets.backend.errors import UNSUPPORTED_FILE, ApiError
 from nemo_widgets.protocol.names import UPLOAD_FORMATS
@@ -37,6 +38,36 @@ def resolve_media(draft: Draft, user_dir: Path) -> Draft:
             if segment.timing:
                 segment.timing = str(_song_file(segment.timing, home, "timing.json", f"{where}.timing"))
     return resolved
+
+
+def ids_for_paths(state: dict[str, Any]) -> dict[str, Any]:
+    """A session state saved by an older version, which named media by absolute server paths, with its media named
+    by id as today (paths that name no media of ours are left for the render check to refuse)."""
+    for media in state.get("generated_media", []):
+        media.pop("path", None)
+        media.pop("folder", None)
+    for upload in state.get("video_infos", []):
+        upload.pop("path", None)
+    try:
+        draft = Draft.model_validate(state.get("draft") or {})
+    except ValueError:
+        return state
+    for segment in (s for track in draft.t for s in track.sg):
+        if segment.src:
+            segment.src = _id_for_path(segment.src)
+        if segment.timing:
+            segment.timing = _id_for_path(segment.timing)
+    state["draft"] = draft.to_wire()
+    return state
+
+
+def _id_for_path(value: str) -> str:
+    path = PurePath(value)
+    if path.name in ("song.wav", "timing.json") and SONG_ID.fullmatch(path.parent.name):
+        return path.parent.name
+    if path.parent.name == "uploads" and UPLOAD_ID.fullmatch(path.stem):
+        return path.stem
+    return value
 
 
 def find_upload(upload_id: str, user_dir: Path) -> Path | None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nemo_widgets.backend.data_dir import make_private, private_file
+from nemo_widgets.backend.media_refs import ids_for_paths
 from nemo_widgets.backend.processes import ProcessId
 from nemo_widgets.protocol.names import TURN_LIMIT_SECONDS
 
@@ -36,6 +37,7 @@ TOKEN_LIFETIME = 7 * 24 * 3600
 TOKENS_PER_CLIENT_WINDOW = 7 * 24 * 3600
 TOKENS_PER_ADDRESS_WINDOW = 3600
 DATABASE = "nemo.sqlite3"
+STATE_VERSION = 1  # PRAGMA user_version: 1 = session states name media by id, never by server path
 BUSY_TIMEOUT = 10.0  # seconds a write waits for another backend's transaction on the same database
 
 SCHEMA = """
@@ -173,9 +175,9 @@ class Store:
             if companion.exists():
                 companion.chmod(0o600)
         self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
         self._upgrade()
         self._read = _connect(path)
-        self._lock = threading.RLock()
         self._read_lock = threading.Lock()
         self._process = ProcessId.current()
         self.backend_id = f"bk_{secrets.token_hex(8)}"
@@ -187,6 +189,12 @@ class Store:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(renders)")}
         if "owner" not in columns:
             self._db.execute("ALTER TABLE renders ADD COLUMN owner TEXT")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] < STATE_VERSION:
+            with self._transaction() as db:
+                for session_id, state in db.execute("SELECT id, state FROM sessions").fetchall():
+                    db.execute("UPDATE sessions SET state = ? WHERE id = ?",
+                               (json.dumps(ids_for_paths(json.loads(state))), session_id))
+                db.execute(f"PRAGMA user_version = {STATE_VERSION}")
 
     def _register(self) -> None:
         """Join the backends of this data folder: forget the dead ones and fail the renders they left unfinished."""

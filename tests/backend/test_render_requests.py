@@ -2,6 +2,7 @@
 strings naming other users' or the host's files, oversized drafts, too many renders at once."""
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -171,3 +172,32 @@ def test_upload_answers_and_state_hold_no_server_paths(two_users):
     state = client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=headers).json()["data"]["state"]
     assert _paths_in(upload, root / "data") == []
     assert _paths_in(state, root / "data") == []
+
+
+def test_sessions_saved_with_server_paths_by_an_older_version_still_export(tmp_path):
+    data_dir = tmp_path / "data"
+    with serving(data_dir) as (client, _):
+        headers, session, user = _account(client, "upgraded")
+        upload = _upload_tone(client, headers, session, tmp_path)
+    song = data_dir / "media" / user / session / "song_0123456789ab"
+    song.mkdir(parents=True)
+    sf.write(song / "song.wav", 0.2 * np.sin(np.linspace(0, 3000, 44100)), 44100)
+    tone = next((data_dir / "media" / user / "uploads").glob(f"{upload['id']}.*"))
+    legacy = {"draft": {"t": [{"tt": 0, "sg": [{"st": 0, "d": 1000, "role": "background"}]},
+                              {"tt": 1, "sg": [{"st": 0, "d": 1000, "role": "song", "src": str(song / "song.wav")}]},
+                              {"tt": 1, "sg": [{"st": 0, "d": 1000, "role": "bgm", "src": str(tone), "vol": 0.35}]}]},
+              "video_infos": [{**upload, "path": str(tone)}], "canvas_config": {"aspect": "16:9"},
+              "video_analyses": [], "generated_media": [{"id": song.name, "kind": "song", "path": str(song / "song.wav"),
+                                                         "folder": str(song)}]}
+    database = sqlite3.connect(data_dir / "nemo.sqlite3")
+    with database:  # as an older version left it: absolute paths in state, user_version 0
+        database.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(legacy), session))
+        database.execute("PRAGMA user_version = 0")
+    database.close()
+    with serving(data_dir) as (client, _):
+        state = client.get(f"/api/state/nemo_agent/me/{session}/latest", headers=headers).json()["data"]["state"]
+        assert _paths_in(state, data_dir) == []
+        sources = [s["src"] for t in state["draft"]["t"] for s in t["sg"] if "src" in s]
+        assert sources == [song.name, upload["id"]] and state["draft"]["t"][2]["sg"][0]["vol"] == 0.35
+        assert _export(client, headers, session, "upgraded", state["draft"]).status_code == 200
+        assert poll_render(client, headers, "upgraded")["status"] == "completed"
