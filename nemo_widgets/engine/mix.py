@@ -84,9 +84,7 @@ def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
         HighShelfFilter(cutoff_frequency_hz=9000, gain_db=1.5),
     ])(mono[None, :], SAMPLE_RATE)[0]
     cleaned = _de_ess(cleaned)
-    compressed = Pedalboard([Compressor(threshold_db=-24, ratio=4.0, attack_ms=4, release_ms=80),
-                             Compressor(threshold_db=-10, ratio=8.0, attack_ms=1, release_ms=40)])(
-        cleaned[None, :], SAMPLE_RATE)[0]
+    compressed = Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90)(cleaned[None, :], SAMPLE_RATE)[0]
     compressed = compressed / max(float(np.max(np.abs(compressed))), SILENCE) * 0.7
     warm = np.tanh(SATURATION_DRIVE * compressed) / SATURATION_DRIVE
     stereo = np.repeat(warm[:, None], 2, axis=1).astype(np.float32)
