@@ -36,8 +36,9 @@ class GenrePreset:
     counter: Instrument | None  # counter-line between vocal phrases
     drum_kit: int  # GM drum kit program on channel 10 (0 standard, 8 room, 16 power, 24 electronic, 25 TR-808, 32 jazz)
     reverb: float  # 0..1 wet amount for the vocal and the band
-    vocal_level_db: float  # vocal level over the band after ducking
+    vocal_level_db: float  # the voice over the band while it sings (the band ducked under it), dB
     lofi: bool = False  # low-pass and noise on the band
+    vocal_space_db: float = 0.0  # extra cut of the band's 1-4 kHz for the voice (dense, distorted bands need more)
 
 
 def _p(*rows: str) -> tuple[tuple[str, ...], ...]:
@@ -54,7 +55,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VI III VII", "i VII VI VII", "VI VII i i"),
             chord_rhythm="stabs", bass_style="root_eighths",
             bass=Instrument(38, 0.8), chords=Instrument(0, 0.6), pad=Instrument(89, 0.35), counter=Instrument(80, 0.35),
-            drum_kit=0, reverb=0.25, vocal_level_db=3.0,
+            drum_kit=0, reverb=0.25, vocal_level_db=9,
         ),
         GenrePreset(
             name="rock", aliases=("rock", "punk", "grunge", "indie rock", "alt rock", "alternative", "guitar"),
@@ -63,7 +64,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VII VI VII", "i iv VII III", "i VI VII i"),
             chord_rhythm="strum", bass_style="root_eighths",
             bass=Instrument(33, 0.85), chords=Instrument(29, 0.7), pad=None, counter=Instrument(30, 0.3),
-            drum_kit=16, reverb=0.18, vocal_level_db=2.0,
+            drum_kit=16, reverb=0.18, vocal_level_db=10, vocal_space_db=8.0,
         ),
         GenrePreset(
             name="ballad", aliases=("ballad", "piano ballad", "love song", "slow song", "power ballad"),
@@ -72,7 +73,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VI III VII", "i iv VI V", "i VI iv V"),
             chord_rhythm="arpeggio", bass_style="root_fifth",
             bass=Instrument(32, 0.7), chords=Instrument(0, 0.75), pad=Instrument(48, 0.4), counter=Instrument(40, 0.3),
-            drum_kit=0, reverb=0.4, vocal_level_db=4.0,
+            drum_kit=0, reverb=0.4, vocal_level_db=10,
         ),
         GenrePreset(
             name="lofi", aliases=("lo-fi", "lofi", "lo fi", "chillhop", "study beats", "jazzy"),
@@ -81,7 +82,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i7 iv7 VIImaj7 IIImaj7", "i7 VImaj7 iv7 v7"),
             chord_rhythm="comp", bass_style="root_fifth",
             bass=Instrument(32, 0.75), chords=Instrument(4, 0.65), pad=None, counter=Instrument(11, 0.3),
-            drum_kit=8, reverb=0.3, vocal_level_db=3.0, lofi=True,
+            drum_kit=8, reverb=0.3, vocal_level_db=12, lofi=True,
         ),
         GenrePreset(
             name="edm", aliases=("edm", "house", "techno", "trance", "electronic", "dance", "club", "future bass"),
@@ -90,7 +91,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VI III VII", "VI VII i i", "i iv VI VII"),
             chord_rhythm="offbeat", bass_style="octaves",
             bass=Instrument(38, 0.85), chords=Instrument(81, 0.5), pad=Instrument(90, 0.4), counter=Instrument(80, 0.3),
-            drum_kit=24, reverb=0.3, vocal_level_db=2.5,
+            drum_kit=24, reverb=0.3, vocal_level_db=8.5,
         ),
         GenrePreset(
             name="hiphop", aliases=("hip-hop", "hip hop", "hiphop", "rap", "trap", "boom bap", "drill"),
@@ -99,7 +100,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VI i VII", "i iv i VI", "i VI III VII"),
             chord_rhythm="sustain", bass_style="sub_808",
             bass=Instrument(38, 0.9), chords=Instrument(4, 0.5), pad=Instrument(89, 0.3), counter=Instrument(10, 0.3),
-            drum_kit=25, reverb=0.2, vocal_level_db=3.5,
+            drum_kit=25, reverb=0.2, vocal_level_db=9.5,
         ),
         GenrePreset(
             name="folk", aliases=("folk", "acoustic", "country", "singer-songwriter", "campfire", "americana", "unplugged"),
@@ -108,7 +109,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i VII VI VII", "i iv VII i", "i VI VII i"),
             chord_rhythm="strum", bass_style="root_fifth",
             bass=Instrument(32, 0.65), chords=Instrument(25, 0.75), pad=None, counter=Instrument(73, 0.3),
-            drum_kit=8, reverb=0.3, vocal_level_db=3.5,
+            drum_kit=8, reverb=0.3, vocal_level_db=9.5,
         ),
         GenrePreset(
             name="rnb", aliases=("r&b", "rnb", "r and b", "soul", "neo-soul", "neo soul", "smooth", "slow jam"),
@@ -117,7 +118,7 @@ PRESETS: dict[str, GenrePreset] = {
             progressions_minor=_p("i7 iv7 VIImaj7 IIImaj7", "i7 VImaj7 iv7 v7", "iv7 v7 i7 i7"),
             chord_rhythm="comp", bass_style="syncopated",
             bass=Instrument(33, 0.8), chords=Instrument(4, 0.65), pad=Instrument(89, 0.35), counter=Instrument(65, 0.3),
-            drum_kit=0, reverb=0.3, vocal_level_db=3.5,
+            drum_kit=0, reverb=0.3, vocal_level_db=9.5,
         ),
     )
 }
