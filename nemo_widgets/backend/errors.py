@@ -50,7 +50,6 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, message, 400)
 
 
-
 def error_response(error: ApiError) -> JSONResponse:
     """The protocol's envelope for an error, with its HTTP status and headers."""
     return JSONResponse({"code": error.code, "message": error.message, "data": error.data}, status_code=error.status,

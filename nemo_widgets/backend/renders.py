@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
-from nemo_widgets.backend.errors import ApiError
+from nemo_widgets.backend.errors import ApiError, rate_limited
 from nemo_widgets.backend.media_refs import resolve_media
 from nemo_widgets.backend.store import RenderJob, Store, User
 from nemo_widgets.protocol.draft import Draft, DraftError, parse_draft
@@ -52,9 +52,9 @@ class Renders:
     def user_dir(self, user: User) -> Path:
         return self._media_dir / user.id
 
-    def submit(self, user: User, render_id: Any, session_id: str, draft_data: Any, state: dict[str, Any],
+    def submit(self, user: User, render_id: str, session_id: str, draft_data: Any, state: dict[str, Any],
                output: dict[str, Any], now: float) -> RenderJob:
-        render_id = checked_render_id(render_id)
+        """Queue a render; `render_id` has passed `checked_render_id`."""
         target = self._target(user, render_id)
         try:
             draft = parse_draft(draft_data)
@@ -70,9 +70,8 @@ class Renders:
         cancel = threading.Event()
         with self._admit:
             if sum(owner == user.id for owner, _ in list(self._cancels)) >= MAX_ACTIVE_RENDERS:  # a copy: workers pop
-                raise ApiError(429, f"You already have {MAX_ACTIVE_RENDERS} renders queued or running: wait for one "
-                                    "to finish (or cancel one), then export again.", 429,
-                               {"retry_after": RETRY_AFTER_SECONDS}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+                raise rate_limited(f"You already have {MAX_ACTIVE_RENDERS} renders queued or running: wait for one "
+                                   "to finish (or cancel one), then export again.", RETRY_AFTER_SECONDS)
             if not self._store.add_render(user, render_id, session_id, now):
                 raise ApiError(409, f"A render with id {render_id} already exists: use a new id.", 409)
             self._cancels[(user.id, render_id)] = cancel

@@ -164,6 +164,13 @@ def _backend_alive(backend_id: str, process: ProcessId) -> bool:
     return process.alive()
 
 
+def _take_credits(db: sqlite3.Connection, user: User, amount: int) -> bool:
+    """Inside a transaction: take `amount` credits if the user has them; False (and nothing taken) otherwise."""
+    return db.execute("UPDATE users SET credits_consumed = credits_consumed + ? "
+                      "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
+                      (amount, user.id, amount)).rowcount == 1
+
+
 class Store:
     def __init__(self, data_dir: Path) -> None:
         make_private(data_dir)
@@ -328,10 +335,7 @@ class Store:
                                  (session_id, now - TURN_LIMIT_SECONDS)).fetchall()
             if any(_backend_alive(backend_id, ProcessId(pid, started)) for backend_id, pid, started in running):
                 return TurnRefusal.BUSY
-            if cost and db.execute(
-                    "UPDATE users SET credits_consumed = credits_consumed + ? "
-                    "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
-                    (cost, user.id, cost)).rowcount != 1:
+            if cost and not _take_credits(db, user, cost):
                 return TurnRefusal.NO_CREDITS
             db.execute("INSERT INTO turns (invocation_id, user_id, session_id, cost, song_id, status, started, backend) "
                        "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
@@ -374,10 +378,7 @@ class Store:
     def spend(self, user: User, amount: int) -> bool:
         """Take `amount` credits if the user has them; False (and nothing taken) otherwise."""
         with self._transaction() as db:
-            cursor = db.execute("UPDATE users SET credits_consumed = credits_consumed + ? "
-                                "WHERE id = ? AND credits_granted - credits_consumed - credits_frozen >= ?",
-                                (amount, user.id, amount))
-        return cursor.rowcount == 1
+            return _take_credits(db, user, amount)
 
     def add_render(self, user: User, render_id: str, session_id: str, now: float) -> bool:
         """Queue a render owned by this backend; False when this user already has a render with that id."""

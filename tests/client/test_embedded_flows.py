@@ -60,7 +60,8 @@ def test_session_bound_1002_is_not_retried_twice(backend, identity, monkeypatch)
 
 
 @pytest.mark.slow
-def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_path):
+def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "export" with no path writes ./nemo_exports/<render id>.mp4
     updates = []
 
     async def go():
