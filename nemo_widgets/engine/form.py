@@ -17,7 +17,7 @@ from nemo_widgets.engine.model import Lyrics, SectionKind, SectionPlan, SongSpec
 
 BEATS_PER_BAR = 4
 ENERGY: dict[SectionKind, float] = {
-    "intro": 0.35, "verse": 0.55, "prechorus": 0.7, "chorus": 0.95, "bridge": 0.6, "outro": 0.4,
+    "intro": 0.35, "verse": 0.55, "prechorus": 0.7, "chorus": 0.95, "bridge": 0.6, "break": 0.75, "outro": 0.4,
 }
 INSTRUMENTAL_FORM: tuple[tuple[SectionKind, str, int], ...] = (
     ("intro", "Intro", 4), ("verse", "Verse", 8), ("chorus", "Chorus", 8),

@@ -16,7 +16,7 @@ from nemo_widgets.engine.model import Chord, Key, SectionKind, VoiceName
 
 VOICE_RANGE: dict[VoiceName, tuple[int, int]] = {"female": (57, 74), "male": (45, 62)}
 REGISTER: dict[SectionKind, float] = {  # contour centre, as a fraction of the voice's range
-    "intro": 0.4, "verse": 0.4, "prechorus": 0.55, "chorus": 0.7, "bridge": 0.6, "outro": 0.4,
+    "intro": 0.4, "verse": 0.4, "prechorus": 0.55, "chorus": 0.7, "bridge": 0.6, "break": 0.6, "outro": 0.4,
 }
 CONTOURS = ("arch", "fall", "rise", "fall")  # line shapes in order inside a section; the last falls home
 

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-SectionKind = Literal["intro", "verse", "prechorus", "chorus", "bridge", "outro"]
+SectionKind = Literal["intro", "verse", "prechorus", "chorus", "bridge", "break", "outro"]  # break: instrumental, between sung sections
 VoiceName = Literal["female", "male"]
 Mode = Literal["major", "minor"]
 

@@ -1,0 +1,88 @@
+"""Lyrics written for the engine's tests, never bundled with the product, so properties are checked on text the
+engine was not tuned on."""
+
+FOUR_LINES = """\
+Coffee on the window sill
+Sunday never sitting still
+Call me when the rain is done
+We can chase the setting sun
+"""
+
+PLAIN_STANZAS = """\
+I left the porch light burning low
+For every road you used to know
+The kettle hums a quiet tune
+Beneath a paper silver moon
+
+We were younger than the summer
+Running faster than the thunder
+Hold my hand and do not wonder
+We are younger than the summer
+
+Now the letters fill a drawer
+I still hear you at the door
+Every season brings you back
+Like a train along the track
+"""
+
+REPEATED_STANZA = """\
+Neon signs along the avenue
+Every stranger looks a bit like you
+Taxi horns are singing out of tune
+I will find my way back to you soon
+
+Turn it up and let the city shine
+Every heartbeat falling into line
+
+Morning papers blowing down the street
+Coffee cups and hurried tired feet
+Every face is hiding something new
+Still the only one I see is you
+
+Turn it up and let the city shine
+Every heartbeat falling into line
+"""
+
+TAGGED = """\
+[Verse 1]
+Paper planes above the schoolyard fence
+Every promise never making sense
+We were wild and we were free
+Just the open road and me
+
+[Chorus]
+Fly away fly away tonight
+Chase the stars until the morning light
+
+[Verse 2]
+Now the city hums a different song
+Still I hear the words we sang along
+Every mile a memory
+Every road leads back to me
+
+[Chorus]
+Fly away fly away tonight
+Chase the stars until the morning light
+
+[Bridge]
+If the sky should fall
+We will catch it all
+
+[Chorus]
+Fly away fly away tonight
+Chase the stars until the morning light
+"""
+
+SPANISH = """\
+Bajo la luna canto mi canción
+Tu recuerdo vive en mi corazón
+Las estrellas brillan sobre el mar
+Y yo te espero sin poder llorar
+"""
+
+FRENCH = """\
+Sous le ciel de Paris je chante pour toi
+Les rues sont vides et il fait froid
+Je garde ton sourire dans mon coeur
+Et la nuit passe avec douceur
+"""
