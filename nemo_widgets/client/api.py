@@ -50,6 +50,7 @@ IDLE_TICK = 10.0  # a Heartbeat is yielded after this much silence so callers ca
 RETRY_AFTER_429 = 30.0
 Notify = Callable[[str], None]
 Sleep = Callable[[float], Awaitable[None]]
+Relocate = Callable[[], Awaitable[str]]  # the backend's base URL now (an embedded backend that died is started again)
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,10 @@ class NemoClient:
 
     def __init__(self, base_url: str, identity: Identity, *, token: str | None = None, backend_key: str | None = None,
                  register_url: str | None = REGISTER_URL, notify: Notify | None = None, sleep: Sleep = asyncio.sleep,
-                 transport: httpx.AsyncBaseTransport | None = None, kind: str = "server") -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, kind: str = "server",
+                 relocate: Relocate | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self._relocate = relocate
         self.kind = kind
         self.identity = identity
         self.anonymous = token is None
@@ -184,10 +187,34 @@ class NemoClient:
     # the rules ----------------------------------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        may_move = True
+        while True:
+            try:
+                return await self._http.request(method, path, **kwargs)
+            except httpx.ConnectError as error:
+                if may_move and await self._moved():
+                    may_move = False
+                    continue
+                raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
+            except httpx.TransportError as error:
+                raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
+
+    async def _moved(self) -> bool:
+        """After a refused connection (nothing was sent): whether the backend now answers elsewhere. An embedded
+        backend that died (a kernel interrupt, a crash) is started again on a new port; its data, tokens and
+        sessions are on disk, so the request is simply sent again."""
+        if self._relocate is None:
+            return False
         try:
-            return await self._http.request(method, path, **kwargs)
-        except httpx.TransportError as error:
-            raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
+            base_url = (await self._relocate()).rstrip("/")
+        except BackendUnavailable:
+            return False
+        if base_url == self.base_url:
+            return False
+        self.notify(f"The embedded backend had stopped; it was started again at {base_url}.")
+        self.base_url = base_url
+        self._http.base_url = httpx.URL(base_url)
+        return True
 
     async def _call(self, method: str, path: str | Callable[[str], str], *, json: Any = None,
                     content: Callable[[], Any] | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -318,6 +345,11 @@ class NemoClient:
                             for event in parse_data(sse.data):
                                 await queue.put(event)
                         break
+                except httpx.ConnectError as error:
+                    if "moved" not in rules_used and await self._moved():
+                        rules_used.add("moved")
+                        continue
+                    raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
                 except httpx.TransportError as error:
                     raise BackendUnavailable(f"The connection to {self.base_url} broke during the request: {error}.") \
                         from error

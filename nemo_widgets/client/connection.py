@@ -26,7 +26,13 @@ async def open_client(settings: Settings | None = None, *, announce: Notify = pr
     if label not in _announced:
         _announced.add(label)
         announce(f"nemo_widgets: using {label}.")
-    return NemoClient(base_url, Identity(settings.folder), token=settings.token, backend_key=backend_key, kind=kind)
+    relocate = _embedded_url if settings.embedded else None
+    return NemoClient(base_url, Identity(settings.folder), token=settings.token, backend_key=backend_key, kind=kind,
+                      relocate=relocate)
+
+
+async def _embedded_url() -> str:
+    return (await asyncio.to_thread(embedded_backend)).base_url
 
 
 def describe_backend(client: NemoClient) -> str:

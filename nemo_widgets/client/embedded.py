@@ -1,7 +1,10 @@
 """The embedded backend as a child process: one per Python process, on a free loopback port.
 
 Songs are made in that process, so the kernel stays responsive; it is stopped at exit and
-also stops by itself if this process dies (`--exit-with-parent`).
+also stops by itself if this process dies (`--exit-with-parent`). It runs in its own session
+(process group): Jupyter interrupts a kernel by signalling the kernel's whole process group,
+and an interrupt is meant for the cell, not for the backend. If it dies anyway, the next call
+starts a new one (`NemoClient`'s `relocate`).
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ def _start(data_dir: Path | None, workers: int | None) -> EmbeddedBackend:
     if workers:
         command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, bufsize=1, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               text=True, bufsize=1, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               start_new_session=True)
     lines: deque[str] = deque(maxlen=40)
     ready = threading.Event()
     found: list[re.Match[str]] = []

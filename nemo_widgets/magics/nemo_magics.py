@@ -26,6 +26,15 @@ from nemo_widgets.controller.updates import MESSAGES, STATUS_LINE, Update, Updat
 from nemo_widgets.protocol.names import ASPECTS, MAX_SONG_SECONDS, MIN_SONG_SECONDS, VOICES
 
 COMMANDS = ("studio", "credits", "status", "tracks", "export", "upload", "backend")
+ANSWERED = frozenset({UpdateKind.ACKNOWLEDGED, UpdateKind.PROGRESS, UpdateKind.PARTIAL, UpdateKind.REPLY})
+INTERRUPTED = {  # what an interrupt of %%song leaves behind, and what to do next
+    "sending": "nothing reached the backend yet, so nothing was made or charged.",
+    "unanswered": "if the backend received the request it still makes the song; `%nemo status` shows it and "
+                  "`%nemo export` writes the video.",
+    "making": "the backend keeps making this song (its credits are spent); when `%nemo status` shows it, "
+              "`%nemo export` writes the video.",
+    "exporting": "the song is made; `%nemo export [PATH]` writes the video.",
+}
 
 
 @dataclass
@@ -52,8 +61,11 @@ class CellProgress:
         self.bar = widgets.FloatProgress(min=0, max=100, value=0, description="", layout={"width": "100%"})
         self.replies = widgets.Output()
         self.box = widgets.VBox([self.label, self.bar, self.replies])
+        self.backend_answered = False  # the backend took the turn: it finishes the song even if the cell stops
 
     def __call__(self, update: Update) -> None:
+        if update.kind in ANSWERED:
+            self.backend_answered = True
         if update.kind is UpdateKind.PROGRESS and update.percent is not None:
             self.show(f"{update.text} {update.percent:.0f}%")
             self.bar.value = float(update.percent)
@@ -126,15 +138,24 @@ class NemoMagics(Magics):
             return None
         progress = CellProgress()
         display(progress.box)
-        session = blocking_session()
-        session.updates = progress
+        phase = "sending"
         try:
+            session = blocking_session()
+            session.updates = progress
+            phase = "unanswered"
             turn = session.generate(cell, args.prompt, voice=args.voice, aspect=args.aspect, seed=args.seed,
                                     title=args.title, instrumental=args.instrumental, duration=args.duration)
+            phase = "exporting"
             result = session.export(Path(args.out) if args.out else None)
         except (NemoError, ValueError) as error:
             progress.show(str(error), lead="Stopped:")
             print(f"%%song: {error}")
+            return None
+        except KeyboardInterrupt:
+            if phase == "unanswered" and progress.backend_answered:
+                phase = "making"
+            progress.show(INTERRUPTED[phase], lead="Interrupted:")
+            print(f"%%song: interrupted; {INTERRUPTED[phase]}")
             return None
         remember_session(session.session_id)
         progress.show(f"Saved {result.path}")

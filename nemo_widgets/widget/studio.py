@@ -39,6 +39,7 @@ STATIC = Path(__file__).parent / "static"
 EXAMPLES = ["an upbeat pop song with vocals", "a chill lo-fi song, male vocals", "a rock anthem, 140 bpm",
             "a sad piano ballad in E minor", "an energetic EDM track for TikTok"]
 LYRICS_SUFFIXES = (".txt", ".lrc")
+INPUT_TRAITS = ("lyrics", "prompt", "voice", "aspect", "seed")  # what a user sets, in the order the studio shows it
 
 
 class SongStudio(anywidget.AnyWidget):
@@ -86,6 +87,14 @@ class SongStudio(anywidget.AnyWidget):
         except RuntimeError:  # outside a kernel (a script): work runs on the background loop
             self._loop = background_loop()
         self.on_msg(self._on_message)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> SongStudio:
+        """Refuses unknown keyword arguments (traitlets would only warn), before any widget is made."""
+        unknown = sorted(set(kwargs) - {"session", "export_dir", *cls.class_trait_names()})
+        if unknown:
+            raise TypeError(f"SongStudio() got unexpected keyword arguments: {', '.join(unknown)}; it takes session, "
+                            f"export_dir and its traits ({', '.join(INPUT_TRAITS)}, ...)")
+        return super().__new__(cls, *args, **kwargs)
 
     @property
     def tracks_frame(self) -> pd.DataFrame:

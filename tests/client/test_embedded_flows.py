@@ -221,7 +221,8 @@ def test_a_song_waiting_for_a_worker_reports_its_queue_position(backend, tmp_pat
         return await asyncio.gather(turn(1), turn(2))
 
     events = [e for batch in run(go()) for e in batch if isinstance(e, Progress)]
-    assert [e.queue_position for e in events if e.queue_position] == [1]
+    positions = [e.queue_position for e in events if e.queue_position]
+    assert positions and set(positions) == {1}  # reported again while it waits longer (a loaded machine)
     assert sum(e.stage == "done" for e in events) == 2
 
 

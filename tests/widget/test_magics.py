@@ -103,3 +103,40 @@ def test_the_kernel_stays_free_while_the_studio_makes_a_song(kernel):
     text, _, _ = kernel.run("print(studio.error, studio.video_path.stat().st_size > 10000, studio.transcript[-1]['role'])")
     assert seen_busy, "cells ran while the song was being made"
     assert text.strip() == "{} True assistant"
+
+
+@pytest.mark.slow
+def test_interrupting_song_says_in_one_line_what_happened_and_the_song_can_be_exported(kernel, tmp_path):
+    kernel.run("%load_ext nemo_widgets")
+    client = kernel.client
+    msg_id = client.execute("%%song --seed 3 --out first.mp4\nLights on the water\nwe sing until the morning\n")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the backend reports progress on the song
+        message = client.get_iopub_msg(timeout=60)
+        state = message["content"].get("data", {}).get("state", {})
+        if message["msg_type"] == "comm_msg" and isinstance(state.get("value"), float) and state["value"] > 0:
+            break
+    kernel.manager.interrupt_kernel()
+    texts, errors = [], []
+    while True:
+        message = client.get_iopub_msg(timeout=60)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream":
+            texts.append(message["content"]["text"])
+        elif message["msg_type"] == "error":
+            errors.append(message["content"]["ename"])
+        elif message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            break
+    text = "".join(texts)
+    assert errors == [] and text.count("\n") == 1, text
+    assert text.startswith("%%song: interrupted; the backend keeps making this song") and "%nemo export" in text
+    assert not (tmp_path / "first.mp4").exists()
+    for _ in range(120):  # the backend finishes the song it took
+        if "Lyrics" in kernel.run("%nemo tracks")[1][-1]["text/plain"]:
+            break
+        time.sleep(1)
+    _, rich, errors = kernel.run("%nemo export after.mp4")
+    assert errors == [] and (tmp_path / "after.mp4").stat().st_size > 50_000
+    _, rich, _ = kernel.run("%nemo credits")
+    assert "80.0" in rich[-1]["text/plain"]  # charged once

@@ -129,3 +129,26 @@ def test_work_runs_on_the_loop_that_made_the_widget():
         assert studio._loop is running
     finally:
         loop.close()
+
+
+def test_the_public_api_is_importable_from_the_package_and_refuses_unknown_arguments():
+    import subprocess
+    import sys
+
+    import nemo_widgets
+    from nemo_widgets import AsyncSession, Session, SongStudio
+    from nemo_widgets.controller import AsyncSession as InController
+    from nemo_widgets.widget import SongStudio as InWidget
+
+    assert (SongStudio, AsyncSession) == (InWidget, InController) and callable(Session)
+    assert {"SongStudio", "Session", "AsyncSession"} <= set(dir(nemo_widgets))
+    with pytest.raises(AttributeError, match="no attribute 'Studio'"):
+        nemo_widgets.Studio  # noqa: B018
+    with pytest.raises(TypeError, match="unexpected keyword arguments: lyric, promt"):
+        SongStudio(lyric="hello", promt="rock")
+    studio = SongStudio(lyrics="hello", voice="male", export_dir="unused")
+    assert (studio.lyrics, studio.voice) == ("hello", "male")
+    studio.close()
+    light = subprocess.run([sys.executable, "-c", "import sys, nemo_widgets.cli; print('pandas' in sys.modules, "
+                            "'nemo_widgets.widget' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert light.stdout.split() == ["False", "False"]  # the CLI and backend stay light
