@@ -35,6 +35,8 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001 - IPython's hook signature
     """`%load_ext nemo_widgets`: registers `%nemo` and `%%song` (loading twice is harmless)."""
-    from nemo_widgets.magics import NemoMagics
+    from nemo_widgets.magics import NemoMagics, song_cells_without_body
 
     ipython.register_magics(NemoMagics)
+    if song_cells_without_body not in ipython.input_transformers_cleanup:
+        ipython.input_transformers_cleanup.append(song_cells_without_body)

@@ -73,6 +73,14 @@ class Reply:
     export: ExportResult | None = None
 
 
+def sung_lines(lyrics: str, instrumental: bool = False) -> list[str]:
+    """The lyric lines to send; ValueError when a song with vocals has none (checked before connecting)."""
+    lines = [line for line in lyrics.replace("\r\n", "\n").split("\n") if line.strip()]
+    if not lines and not instrumental:
+        raise ValueError("There are no lyrics: type or paste at least one line.")
+    return lines
+
+
 class AsyncSession:
     still_working_every = 120.0
 
@@ -121,9 +129,7 @@ class AsyncSession:
 
         The options travel as data (they win over the prompt's words on backends that read them) and
         also as words in the message, for backends that only read text. Bad values raise OptionError."""
-        lines = [line for line in lyrics.replace("\r\n", "\n").split("\n") if line.strip()]
-        if not lines and not instrumental:
-            raise ValueError("There are no lyrics: type or paste at least one line.")
+        lines = sung_lines(lyrics, instrumental)
         options = SongOptions(voice=voice, seed=seed, aspect=aspect, title=title or None,
                               instrumental=instrumental or None, duration=duration)
         words = [(prompt or DEFAULT_PROMPT).strip().rstrip(".:"), *options.words()]

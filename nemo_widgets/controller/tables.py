@@ -33,4 +33,8 @@ def uploads_frame(state: dict[str, Any]) -> pd.DataFrame:
 
 
 def credits_frame(credits: Credits) -> pd.DataFrame:
-    return pd.DataFrame([{"available": credits.available, "frozen": credits.frozen, "total": credits.total}])
+    """One row named "credits"; whole numbers as integers (the protocol sends floats, backends count whole credits)."""
+    values = {"available": credits.available, "frozen": credits.frozen, "total": credits.total}
+    if all(float(v).is_integer() for v in values.values()):
+        values = {k: int(v) for k, v in values.items()}
+    return pd.DataFrame([values], index=pd.Index(["credits"]))

@@ -21,11 +21,12 @@ from IPython.display import display
 from nemo_widgets.client.errors import NemoError
 from nemo_widgets.controller.blocking import Session
 from nemo_widgets.controller.kernel_session import blocking_session, remember_session
-from nemo_widgets.controller.session import DEFAULT_PROMPT, TurnResult
+from nemo_widgets.controller.session import DEFAULT_PROMPT, TurnResult, sung_lines
 from nemo_widgets.controller.updates import MESSAGES, STATUS_LINE, Update, UpdateKind
 from nemo_widgets.protocol.names import ASPECTS, MAX_SONG_SECONDS, MIN_SONG_SECONDS, VOICES
 
 COMMANDS = ("studio", "credits", "status", "tracks", "export", "upload", "backend")
+VIDEO_LAYOUT = {"max_height": "480px", "max_width": "100%", "width": "auto", "height": "auto"}  # fits any aspect
 ANSWERED = frozenset({UpdateKind.ACKNOWLEDGED, UpdateKind.PROGRESS, UpdateKind.PARTIAL, UpdateKind.REPLY})
 INTERRUPTED = {  # what an interrupt of %%song leaves behind, and what to do next
     "sending": "nothing reached the backend yet, so nothing was made or charged.",
@@ -48,6 +49,12 @@ class SongResult:
 
     def __repr__(self) -> str:
         return f"SongResult(path={str(self.path)!r}, tracks={len(self.tracks)} rows, session={self.session.session_id!r})"
+
+    def _repr_html_(self) -> str:
+        size = self.path.stat().st_size / 1e6 if self.path.exists() else 0.0
+        return (f"<div><b>Saved</b> <code>{html.escape(str(self.path))}</code> ({size:.1f} MB), "
+                f"session <code>{html.escape(str(self.session.session_id))}</code></div>"
+                f"{self.tracks.to_html(index=False, na_rep='')}")
 
 
 class CellProgress:
@@ -136,6 +143,11 @@ class NemoMagics(Magics):
         args = _parse(self.song, line, "%%song")
         if args is None:
             return None
+        try:
+            sung_lines(cell, args.instrumental)
+        except ValueError as error:
+            print(f"%%song: {error}")
+            return None
         progress = CellProgress()
         display(progress.box)
         phase = "sending"
@@ -159,14 +171,24 @@ class NemoMagics(Magics):
             return None
         remember_session(session.session_id)
         progress.show(f"Saved {result.path}")
-        display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, layout={"width": "100%"}))
+        display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, autoplay=False, loop=False,
+                              layout=VIDEO_LAYOUT))
         return SongResult(result.path, session.tracks, session, turn)
+
+
+def song_cells_without_body(lines: list[str]) -> list[str]:
+    """An IPython input transformer: `%%song --help` or `%%song --instrumental` alone in a cell reaches the magic
+    (IPython refuses cell magics whose body is empty before calling them)."""
+    if lines and lines[0].lstrip().startswith("%%song") and not any(line.strip() for line in lines[1:]):
+        return [lines[0].rstrip("\n") + "\n", "\n"]
+    return lines
 
 
 def _parse(magic: Any, line: str, name: str) -> Any:
     """The magic's arguments; None after printing its usage (for -h/--help) or a one-line usage error."""
     if {"-h", "--help"} & set(line.split()):
-        print(magic.parser.format_help().replace("::\n\n  ", "usage: ", 1))
+        usage = magic.parser.format_help().replace("::\n\n  ", "usage: ", 1)
+        print(usage.replace(f"usage: %{name.lstrip('%')}", f"usage: {name}", 1))
         return None
     try:
         return parse_argstring(magic, line)

@@ -13,12 +13,14 @@ from jupyter_client.manager import start_new_kernel
 class Kernel:
     def __init__(self, cwd, env):
         self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=env)
+        self.comms: list[dict] = []  # the state of every widget the kernel made, in order
 
     def run(self, code):
         """(stdout text, rich outputs, error names) of one cell."""
         messages = []
         reply = self.client.execute_interactive(textwrap.dedent(code), timeout=300, output_hook=messages.append)
         text = "".join(m["content"].get("text", "") for m in messages if m["msg_type"] == "stream")
+        self.comms += [m["content"]["data"]["state"] for m in messages if m["msg_type"] == "comm_open"]
         rich = [m["content"]["data"] for m in messages if m["msg_type"] in ("display_data", "execute_result")]
         errors = [m["content"]["ename"] for m in messages if m["msg_type"] == "error"]
         assert reply["content"]["status"] == "ok" or errors, reply
@@ -37,6 +39,16 @@ def kernel(tmp_path):
     running = Kernel(tmp_path, env)
     yield running
     running.close()
+
+
+def test_song_help_and_an_empty_song_cell_reach_the_magic(kernel):
+    kernel.run("%load_ext nemo_widgets\n%load_ext nemo_widgets")
+    text, _, errors = kernel.run("%%song --help")
+    assert errors == [] and text.startswith("usage: %%song [--prompt PROMPT]") and "--instrumental" in text
+    text, _, errors = kernel.run("%%song -p rock")
+    assert errors == [] and text.strip() == "%%song: There are no lyrics: type or paste at least one line."
+    _, _, errors = kernel.run("%%time\n%%song --help")  # other cell magics are left alone
+    assert errors == []
 
 
 @pytest.mark.slow
@@ -59,6 +71,11 @@ def test_magics(kernel, tmp_path):
     ''')
     assert errors == []
     assert "SongResult(path=" in rich[-1]["text/plain"] and "made.mp4" in rich[-1]["text/plain"]
+    assert "<b>Saved</b>" in rich[-1]["text/html"] and "<table" in rich[-1]["text/html"]
+    video = next(c for c in kernel.comms if c.get("_model_name") == "VideoModel")
+    assert (video["autoplay"], video["loop"]) == (False, False)
+    layout = next(c for c in kernel.comms if c.get("_model_name") == "LayoutModel" and c.get("max_height"))
+    assert (layout["max_height"], layout["height"], layout["width"]) == ("480px", "auto", "auto")
     assert sum("application/vnd.jupyter.widget-view+json" in r for r in rich) == 2  # progress, then the player
     assert (tmp_path / "made.mp4").stat().st_size > 50_000
 
@@ -70,7 +87,7 @@ def test_magics(kernel, tmp_path):
     _, rich, _ = kernel.run("%nemo tracks")
     assert "Lyrics" in rich[-1]["text/plain"]
     _, rich, _ = kernel.run("%nemo credits")
-    assert "80.0" in rich[-1]["text/plain"]
+    assert rich[-1]["text/plain"].split() == ["available", "frozen", "total", "credits", "80", "0", "100"]
     _, rich, _ = kernel.run("%nemo backend")
     assert "embedded backend http://127.0.0.1:" in rich[-1]["text/plain"]
     _, rich, _ = kernel.run("%nemo upload tone.wav")
@@ -139,4 +156,4 @@ def test_interrupting_song_says_in_one_line_what_happened_and_the_song_can_be_ex
     _, rich, errors = kernel.run("%nemo export after.mp4")
     assert errors == [] and (tmp_path / "after.mp4").stat().st_size > 50_000
     _, rich, _ = kernel.run("%nemo credits")
-    assert "80.0" in rich[-1]["text/plain"]  # charged once
+    assert rich[-1]["text/plain"].split()[4] == "80"  # charged once
