@@ -82,7 +82,7 @@ def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_p
     assert "ready" in turn.text
     progress = [u for u in updates if u.kind == "progress" and u.stage == "singing"]
     assert progress and 0 < progress[0].percent <= 100
-    assert credits.action is Action.CREDITS and credits.table.loc[0, "available"] == 100 - 20
+    assert credits.action is Action.CREDITS and credits.table.loc["credits", "available"] == 100 - 20
     assert status.action is Action.STATE and status.text.startswith("Timeline (4 tracks)")
     tracks = session.tracks
     assert list(tracks["type"]) == ["video", "audio", "text", "text"]
