@@ -402,6 +402,21 @@ class Store:
         """How many renders (of anyone) wait before this pending one."""
         return self._query("SELECT COUNT(*) FROM renders WHERE status = 'pending' AND created < ?", (job.created,))[0][0]
 
+    def balances(self) -> list[tuple[User, Credits]]:
+        """Every account of this data folder with its credits, oldest first (for `nemo-song credits`)."""
+        rows = self._query("SELECT id, kind, credits_granted, credits_consumed, credits_frozen FROM users "
+                           "ORDER BY created, id")
+        return [(User(uid, kind), Credits(granted - consumed - frozen, frozen, granted, consumed))
+                for uid, kind, granted, consumed, frozen in rows]
+
+    def grant(self, amount: int, user_id: str | None = None) -> int:
+        """Give `amount` more credits to one account (or every account); how many accounts got them."""
+        with self._transaction() as db:
+            if user_id is None:
+                return db.execute("UPDATE users SET credits_granted = credits_granted + ?", (amount,)).rowcount
+            return db.execute("UPDATE users SET credits_granted = credits_granted + ? WHERE id = ?",
+                              (amount, user_id)).rowcount
+
     def credits(self, user: User) -> Credits:
         granted, consumed, frozen = self._query(
             "SELECT credits_granted, credits_consumed, credits_frozen FROM users WHERE id = ?", (user.id,))[0]

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from nemo_widgets import __version__
-from nemo_widgets.cli import compose_command, genres_command, make_command, render_command, serve_command
+from nemo_widgets.cli import (
+    compose_command,
+    credits_command,
+    genres_command,
+    make_command,
+    render_command,
+    serve_command,
+)
 from nemo_widgets.cli.errors import CommandError
 
 USAGE_ERROR = 2
@@ -20,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (compose_command, make_command, render_command, serve_command, genres_command):
+    for module in (compose_command, make_command, render_command, serve_command, genres_command, credits_command):
         module.register(commands)
     return parser
 

@@ -257,9 +257,9 @@ class NemoClient:
 
     def _no_credits(self, error: NemoError) -> NoCredits:
         bind_id = str(error.data.get("bind_id") or self.user_id or "")
-        url = f"{self.register_url}?bind={quote(bind_id, safe='')}" if self.anonymous and self.register_url and bind_id \
-            else None
-        return NoCredits(no_credits_message(self.anonymous, url), register_url=url, code=2001,
+        url = f"{self.register_url}?bind={quote(bind_id, safe='')}" \
+            if self.anonymous and self.register_url and bind_id and self.kind != "embedded" else None
+        return NoCredits(no_credits_message(self.anonymous, url, self.kind), register_url=url, code=2001,
                          status=error.status, data=error.data)
 
     # sessions, credits, state -------------------------------------------------------------------------------

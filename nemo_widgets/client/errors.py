@@ -74,7 +74,11 @@ class BackendUnavailable(NemoError):
     """The backend could not be reached or started."""
 
 
-def no_credits_message(anonymous: bool, register_url: str | None) -> str:
+def no_credits_message(anonymous: bool, register_url: str | None, kind: str = "server") -> str:
+    """What to do next depends on the backend: offline, the machine's owner adds credits; the cloud sells them."""
+    if kind == "embedded":
+        return ("You are out of credits on this machine's embedded backend. Songs made here cost only CPU time: add "
+                "credits with `nemo-song credits --add 100` in a terminal, then try again.")
     if anonymous and register_url:
         return f"You are out of credits. Register to get more and keep this work: {register_url}"
     if anonymous:
