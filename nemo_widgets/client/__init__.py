@@ -14,6 +14,7 @@ from nemo_widgets.client.errors import (
     NoCredits,
     RateLimited,
     RenderFailed,
+    SessionClosed,
     SessionNotFound,
     TurnTimedOut,
     UnsupportedFile,
@@ -22,6 +23,6 @@ from nemo_widgets.client.events import Heartbeat, Progress, StreamError, Text, T
 
 __all__ = [
     "AuthError", "ExportBlocked", "FileTooLarge", "Heartbeat", "NemoClient", "NemoError", "NoCredits", "Progress",
-    "RateLimited", "RenderFailed", "SessionNotFound", "Settings", "StreamError", "Text", "ToolCall", "ToolResult",
+    "RateLimited", "RenderFailed", "SessionClosed", "SessionNotFound", "Settings", "StreamError", "Text", "ToolCall", "ToolResult",
     "TurnComplete", "TurnTimedOut", "UnsupportedFile",
 ]

@@ -27,6 +27,7 @@ from nemo_widgets.client.envelope import unwrap
 from nemo_widgets.client.errors import (
     AuthError,
     BackendUnavailable,
+    SessionClosed,
     BadRequest,
     MissingClientId,
     NemoError,
@@ -115,6 +116,7 @@ class NemoClient:
                  relocate: Relocate | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._relocate = relocate
+        self._closed = False
         self.kind = kind
         self.identity = identity
         self.anonymous = token is None
@@ -135,7 +137,12 @@ class NemoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._http.aclose()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SessionClosed()
 
     # identity -----------------------------------------------------------------------------------------------
 
@@ -187,6 +194,7 @@ class NemoClient:
     # the rules ----------------------------------------------------------------------------------------------
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self._check_open()
         may_move = True
         while True:
             try:
@@ -295,6 +303,7 @@ class NemoClient:
         """The events of one chat turn, plus a Heartbeat every IDLE_TICK seconds of silence; capped at 15 minutes.
 
         `options` travel as data next to the message (`state_delta.song_options`)."""
+        self._check_open()
         queue: asyncio.Queue[Event | Exception | None] = asyncio.Queue()
         reader = asyncio.create_task(self._read_turn(message, options, queue))
         deadline = time.monotonic() + TURN_CAP
@@ -408,6 +417,7 @@ class NemoClient:
     async def download(self, status: RenderStatus, target: Path,
                        progress: Callable[[int, int], None] | None = None) -> Path:
         """Save a completed render to `target` (through a temporary file, so no partial video is left)."""
+        self._check_open()
         url = status.url or f"{self.base_url}/api/render/proxy/{status.id}/download"
         same_origin = httpx.URL(url).host == httpx.URL(self.base_url).host or not httpx.URL(url).is_absolute_url
         headers = await self._headers() if same_origin else {}

@@ -74,6 +74,13 @@ class BackendUnavailable(NemoError):
     """The backend could not be reached or started."""
 
 
+class SessionClosed(NemoError):
+    """The session (or studio) was closed; its connections are gone."""
+
+    def __init__(self) -> None:
+        super().__init__("This session is closed: start a new one (Session() or SongStudio()).")
+
+
 def no_credits_message(anonymous: bool, register_url: str | None, kind: str = "server") -> str:
     """What to do next depends on the backend: offline, the machine's owner adds credits; the cloud sells them."""
     if kind == "embedded":

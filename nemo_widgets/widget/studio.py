@@ -14,19 +14,20 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import pandas as pd
 import traitlets as t
+from ipywidgets import CallbackDispatcher
 
 from nemo_widgets.client.connection import describe_backend
 from nemo_widgets.client.errors import NemoError, NoCredits
 from nemo_widgets.controller.blocking import background_loop
 from nemo_widgets.controller.kernel_session import current_session_id, remember_session
-from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession
+from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, ExportResult, TurnResult
 from nemo_widgets.controller.timeline import segments
 from nemo_widgets.controller.updates import STATUS_LINE, Update, UpdateKind
 from nemo_widgets.protocol.draft import has_segments
@@ -73,6 +74,9 @@ class SongStudio(anywidget.AnyWidget):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
+        self._owns_session = session is None  # a session the studio opened is closed with it
+        self._song_callbacks = CallbackDispatcher()
+        self._export_callbacks = CallbackDispatcher()
         self._connected = False
         self.export_dir = Path(export_dir)
         self.video_path: Path | None = None
@@ -100,12 +104,22 @@ class SongStudio(anywidget.AnyWidget):
     def tracks_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.tracks)
 
+    def on_song(self, callback: Callable[[TurnResult], Any], remove: bool = False) -> None:
+        """Call `callback(turn)` after each turn that made or changed the song (as ipywidgets' `on_click`)."""
+        self._song_callbacks.register_callback(callback, remove=remove)
+
+    def on_export(self, callback: Callable[[ExportResult], Any], remove: bool = False) -> None:
+        """Call `callback(result)` after each full-quality export, with the MP4's path in `result.path`."""
+        self._export_callbacks.register_callback(callback, remove=remove)
+
     def close(self) -> None:
-        """Close the widget: its work stops and its temporary files (previews, unfinished uploads) are removed.
-        They are removed at interpreter exit too, if the studio is never closed."""
+        """Close the widget: its work stops, the session it opened is closed and its temporary files (previews,
+        unfinished uploads) are removed. They are removed at interpreter exit too, if the studio is never closed."""
         if not self._loop.is_closed():
             for task in list(self._tasks):
                 self._loop.call_soon_threadsafe(task.cancel)
+            if self._owns_session and self.session is not None:
+                asyncio.run_coroutine_threadsafe(self.session.close(), self._loop)
         for buffer in self._uploads.values():
             buffer.discard()
         self._uploads.clear()
@@ -180,9 +194,10 @@ class SongStudio(anywidget.AnyWidget):
             session = await self._connect()
             first = next(line for line in self.lyrics.splitlines() if line.strip())
             self._say("user", f"{self.prompt or DEFAULT_PROMPT} ({self.voice} voice, {self.aspect}): {first.strip()}...")
-            await session.generate(self.lyrics, self.prompt or DEFAULT_PROMPT, voice=self.voice, aspect=self.aspect,
-                                   seed=self.seed)
+            turn = await session.generate(self.lyrics, self.prompt or DEFAULT_PROMPT, voice=self.voice,
+                                          aspect=self.aspect, seed=self.seed)
             await self._after_turn()
+            self._song_callbacks(turn)
 
     async def refine(self, text: str) -> None:
         """A chat turn on the current song ("slower", "make it 9:16"); words like export or credits are routed."""
@@ -195,6 +210,8 @@ class SongStudio(anywidget.AnyWidget):
             if reply.turn is None:
                 self._say("assistant", reply.text)
             await self._after_turn(render=reply.turn is not None)
+            if reply.turn is not None:
+                self._song_callbacks(reply.turn)
 
     async def export(self) -> Path:
         """Render at full quality into `export_dir`, and hand the file to the browser as a download."""
@@ -205,6 +222,7 @@ class SongStudio(anywidget.AnyWidget):
             self.send({"type": "download", "name": name}, [result.path.read_bytes()])
             self._say("notice", f"Exported to {result.path}")
             await self._refresh()
+            self._export_callbacks(result)
             return result.path
 
     async def _after_turn(self, render: bool = True) -> None:

@@ -44,6 +44,9 @@ def test_generate_without_lyrics_shows_an_error(backend, identity, tmp_path):
 @pytest.mark.slow
 def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
     studio = studio_on(backend, identity, tmp_path, lyrics=short_lyrics, prompt="a chill lo-fi song", seed=1)
+    songs, exports = [], []
+    studio.on_song(songs.append)
+    studio.on_export(exports.append)
     percents = []
     studio.observe(lambda change: percents.append(change["new"]), "percent")
     press(studio, {"type": "generate"})
@@ -55,6 +58,7 @@ def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
     assert any(0 < p < 100 for p in percents) and studio.percent == -1
     (video, buffers), = sent(studio, "video")
     assert buffers[0][4:8] == b"ftyp" and video["name"].endswith(".mp4")
+    assert len(songs) == 1 and songs[0].tools[0] == "generate_song"
 
     press(studio, {"type": "refine", "text": "make it 9:16 and add the title Summer Nights"})
     assert studio.transcript[-2] == {"role": "user", "text": "make it 9:16 and add the title Summer Nights"}
@@ -71,6 +75,7 @@ def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
     exported = tmp_path / "exports" / download["name"]
     assert exported.read_bytes() == buffers[0]
     assert studio.transcript[-1]["text"] == f"Exported to {exported.resolve()}"
+    assert len(songs) == 2 and [e.path for e in exports] == [exported.resolve()]  # "credits" made no song
 
     studio.sent.clear()
     press(studio, {"type": "ready"})
@@ -152,3 +157,17 @@ def test_the_public_api_is_importable_from_the_package_and_refuses_unknown_argum
     light = subprocess.run([sys.executable, "-c", "import sys, nemo_widgets.cli; print('pandas' in sys.modules, "
                             "'nemo_widgets.widget' in sys.modules)"], capture_output=True, text=True, check=True)
     assert light.stdout.split() == ["False", "False"]  # the CLI and backend stay light
+
+
+def test_a_closed_studio_and_session_refuse_more_work_clearly(backend, identity, tmp_path):
+    from nemo_widgets.client.errors import SessionClosed
+
+    session = AsyncSession(client_for(backend, identity), poll_interval=0.1)
+    asyncio.run(session.close())
+    with pytest.raises(SessionClosed, match="This session is closed: start a new one"):
+        asyncio.run(session.credits())
+    studio = SongStudio(session=session, export_dir=tmp_path / "exports", lyrics="one line")
+    studio.send = lambda content, buffers=None: None
+    press(studio, {"type": "generate"})
+    assert studio.error["message"].startswith("This session is closed")
+    studio.close()
