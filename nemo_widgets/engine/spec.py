@@ -8,6 +8,7 @@ The vocabulary lives in the tables below, not in scattered conditions.
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 from functools import cache
 
@@ -78,7 +79,8 @@ def parse_spec(
     if tempo is None:
         low, high = preset.tempo_range
         shift = next((v for k, v in TEMPO_SHIFT.items() if _has(text, k)), None)
-        tempo = float(preset.default_bpm if shift is None else round(low + (high - low) * shift))
+        tempo = float(_seeded_tempo(preset.tempo_range, preset.default_bpm, seed) if shift is None
+                      else round(low + (high - low) * shift))
     if not 30 <= tempo <= 300:
         raise EngineInputError(f"A tempo of {tempo:g} bpm cannot be sung: ask for something between 50 and 200 bpm.")
     tempo = float(min(200.0, max(50.0, tempo)))
@@ -186,6 +188,15 @@ def _target_seconds(text: str) -> float | None:
     if _has(text, "short") or _has(text, "jingle") or _has(text, "clip"):
         return SHORT_SECONDS
     return None
+
+
+def _seeded_tempo(tempo_range: tuple[int, int], centre: int, seed: int) -> int:
+    """With no tempo word, the seed picks a tempo in the middle half of the genre's range around its centre
+    (tempo words reach the edges), so two seeds of a genre move at different speeds."""
+    low, high = tempo_range
+    spread = (high - low) / 4
+    rng = random.Random(seed ^ 0x7E4B0)
+    return rng.randint(max(low, round(centre - spread)), min(high, round(centre + spread)))
 
 
 def _seed(prompt: str) -> int:
