@@ -110,8 +110,9 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
 
     energy = 1.0
 
-    def hit(note: int, beat: float, mark: str) -> None:
-        jitter = rng.uniform(-spread, spread) if spread and beat > 0 else 0.0
+    def hit(note: int, beat: float, mark: str, loose: bool = True) -> None:
+        """One drum hit; `loose` hits get the groove's human timing spread, section downbeats land exactly."""
+        jitter = rng.uniform(-spread, spread) if spread and loose and beat > 0 else 0.0
         velocity = max(20, min(127, int(VELOCITY[mark] * (0.6 + 0.45 * energy)) + rng.randint(-8, 8)))
         events.append(NoteEvent("Drums", DRUM_CHANNEL, kit, max(0.0, beat + jitter), 0.25, note, velocity))
 
@@ -129,7 +130,7 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
                     beat = bar_start + step / 4
                     if mark == "." or beat >= stop:
                         continue
-                    hit(note, swung16(swung(beat, preset.swing), preset.swing16), _soften(mark, role.energy))
+                    hit(note, swung(swung16(beat, preset.swing16), preset.swing), _soften(mark, role.energy))
             if preset.groove == "trap" and level(role.energy) != "low" and bar % 2 == 1:
                 _hat_roll(hit, bar_start + 3, rng)
             crash_every = CRASH_EVERY.get(preset.groove)
@@ -143,14 +144,13 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
                 hit(TOMS[i] if preset.groove in ("rock", "pop", "ballad", "rnb") else SNARE, fill_from + i / 4,
                     "x" if i < 3 else "X")
         if index > 0:
-            hit(CRASH, section.start, "X" if role.energy > 0.6 else "x")
+            hit(CRASH, section.start, "X" if role.energy > 0.6 else "x", loose=False)
             if role.drop or section.kind == "chorus":
-                hit(KICK, section.start, "X")
+                hit(KICK, section.start, "X", loose=False)
         if role.final:
             energy = 1.0
-            hit(CRASH, end - bpb, "X")
-            hit(CRASH_2, end - bpb, "X")
-            hit(KICK, end - bpb, "X")
+            for note in (CRASH, CRASH_2, KICK):
+                hit(note, end - bpb, "X", loose=False)
     return events
 
 

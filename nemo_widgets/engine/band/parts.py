@@ -30,9 +30,9 @@ CHORD_RHYTHMS: dict[str, tuple[tuple[float, float, bool], ...]] = {
     "comp": ((0, 1.5, True), (1.5, 0.5, False), (2.5, 1.25, False)),
     "eighths": tuple((i * 0.5, 0.3, i % 2 == 0) for i in range(8)),
 }
-POWER_RHYTHMS = {  # palm-muted chugs when quieter, ringing accents in a chorus
+POWER_RHYTHMS = {  # palm-muted chugs when quieter, open ringing eighths accented on the beat in a chorus
     "low": tuple((i * 0.5, 0.3, i % 4 == 0) for i in range(8)),
-    "high": ((0, 1.5, True), (1.5, 0.5, False), (2, 1.0, True), (3, 0.5, False), (3.5, 0.5, False)),
+    "high": tuple((i * 0.5, 0.5, i % 2 == 0) for i in range(8)),
 }
 BASS_RHYTHMS: dict[str, tuple[tuple[float, float, str], ...]] = {  # (beat, length, "root"|"fifth"|"octave"|"approach")
     "root_eighths": tuple((i * 0.5, 0.45, "root") for i in range(8)),
