@@ -8,7 +8,6 @@ The vocabulary lives in the tables below, not in scattered conditions.
 from __future__ import annotations
 
 import hashlib
-import random
 import re
 from functools import cache
 
@@ -39,6 +38,7 @@ VOICE_WORDS: dict[VoiceName, tuple[str, ...]] = {
 INSTRUMENTAL_WORDS = ("instrumental", "no vocals", "no vocal", "without vocals", "without singing", "no singing",
                       "beat only", "just the beat", "karaoke version", "backing track")
 SHORT_SECONDS = 30.0
+TEMPO_WEYL = 0.4142135624  # sqrt(2) - 1: the step between neighbouring seeds' tempos, as a fraction of the range
 SINGABLE_TONICS = {"major": (0, 2, 4, 5, 7, 9), "minor": (9, 4, 2, 7, 0, 5)}
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 
@@ -192,11 +192,12 @@ def _target_seconds(text: str) -> float | None:
 
 def _seeded_tempo(tempo_range: tuple[int, int], centre: int, seed: int) -> int:
     """With no tempo word, the seed picks a tempo in the middle half of the genre's range around its centre
-    (tempo words reach the edges), so two seeds of a genre move at different speeds."""
+    (tempo words reach the edges). A Weyl sequence spreads the seeds evenly and moves neighbouring seeds far apart,
+    so two seeds of a genre move at different speeds."""
     low, high = tempo_range
     spread = (high - low) / 4
-    rng = random.Random(seed ^ 0x7E4B0)
-    return rng.randint(max(low, round(centre - spread)), min(high, round(centre + spread)))
+    slow, fast = max(low, round(centre - spread)), min(high, round(centre + spread))
+    return slow + int((seed * TEMPO_WEYL) % 1.0 * (fast - slow + 1))
 
 
 def _seed(prompt: str) -> int:

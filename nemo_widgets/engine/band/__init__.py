@@ -22,9 +22,13 @@ LAYER_CHANNELS = tuple(c for c in range(16) if c not in (DRUM_CHANNEL, RISER_CHA
 DROP_GROOVES = ("four_on_floor",)  # genres whose chorus is a drop after a silent beat
 
 
+GOLDEN = 0.6180339887  # consecutive seeds step this far round the line-ups, so neighbours rarely share one
+
+
 def choose_band(preset: GenrePreset, seed: int) -> Band:
-    """The line-up this song's seed picks among the genre's bands."""
-    return preset.bands[random.Random(seed ^ 0xBA4D).randrange(len(preset.bands))]
+    """The line-up this song's seed picks among the genre's bands (a Weyl sequence: spread evenly, and seeds that
+    differ by one land on different line-ups whenever a genre has three or more)."""
+    return preset.bands[int((seed * GOLDEN) % 1.0 * len(preset.bands))]
 
 
 def arrange_band(arr: Arrangement, preset: GenrePreset) -> tuple[NoteEvent, ...]:
