@@ -135,6 +135,16 @@ def _explicit_bpm(text: str) -> float | None:
     return float(m[1] or m[2]) if m else None
 
 
+def _seeded_tempo(tempo_range: tuple[int, int], centre: int, seed: int) -> int:
+    """With no tempo word, the seed picks a tempo in the middle half of the genre's range around its centre
+    (tempo words reach the edges). A Weyl sequence spreads the seeds evenly and moves neighbouring seeds far apart,
+    so two seeds of a genre move at different speeds."""
+    low, high = tempo_range
+    spread = (high - low) / 4
+    slow, fast = max(low, round(centre - spread)), min(high, round(centre + spread))
+    return slow + int((seed * TEMPO_WEYL) % 1.0 * (fast - slow + 1))
+
+
 def _key(prompt: str, text: str, genre: str, mood: str, seed: int) -> Key:
     m = next((m for m in _KEY.finditer(prompt) if _is_key_mention(m)), None)
     if m:
@@ -188,16 +198,6 @@ def _target_seconds(text: str) -> float | None:
     if _has(text, "short") or _has(text, "jingle") or _has(text, "clip"):
         return SHORT_SECONDS
     return None
-
-
-def _seeded_tempo(tempo_range: tuple[int, int], centre: int, seed: int) -> int:
-    """With no tempo word, the seed picks a tempo in the middle half of the genre's range around its centre
-    (tempo words reach the edges). A Weyl sequence spreads the seeds evenly and moves neighbouring seeds far apart,
-    so two seeds of a genre move at different speeds."""
-    low, high = tempo_range
-    spread = (high - low) / 4
-    slow, fast = max(low, round(centre - spread)), min(high, round(centre + spread))
-    return slow + int((seed * TEMPO_WEYL) % 1.0 * (fast - slow + 1))
 
 
 def _seed(prompt: str) -> int:
