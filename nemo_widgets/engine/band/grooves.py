@@ -120,7 +120,7 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
         pattern = groove[level(role.energy)]
         energy = role.energy
         end = section.end(bpb)
-        roll_from = end - (2 * bpb if role.drop_next else bpb) if role.build else end
+        roll_from = max(section.start, end - (2 * bpb if role.drop_next else bpb)) if role.build else end
         fill_from = end - 1 if not role.build and role.energy >= 0.5 and not role.final else end
         stop = min(end - bpb if role.build or role.final else end, fill_from)
         for bar in range(section.bars):
@@ -181,5 +181,5 @@ def _snare_roll(hit, start: float, end: float, accelerate: bool) -> None:
 
 def _riser(arr: Arrangement, chorus_start: float) -> NoteEvent:
     """A reverse cymbal swelling into the chorus's first beat."""
-    length = min(RISER_SECONDS * arr.bpm / 60.0, 4.0)
+    length = min(RISER_SECONDS * arr.bpm / 60.0, 4.0, chorus_start)
     return NoteEvent("Riser", RISER_CHANNEL, RISER_PROGRAM, chorus_start - length, length, RISER_PITCH, 100)
