@@ -107,8 +107,7 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
     spread = HUMANIZE.get(preset.groove, 0.0)
     bpb = arr.beats_per_bar
     events: list[NoteEvent] = []
-
-    energy = 1.0
+    energy = 1.0  # the section's energy, which `hit` plays at
 
     def hit(note: int, beat: float, mark: str, loose: bool = True) -> None:
         """One drum hit; `loose` hits get the groove's human timing spread, section downbeats land exactly."""
@@ -131,10 +130,10 @@ def drum_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole,
                     if mark == "." or beat >= stop:
                         continue
                     hit(note, swung(swung16(beat, preset.swing16), preset.swing), _soften(mark, role.energy))
-            if preset.groove == "trap" and level(role.energy) != "low" and bar % 2 == 1:
+            if preset.groove == "trap" and level(role.energy) != "low" and bar % 2 == 1 and bar_start + 4 <= stop:
                 _hat_roll(hit, bar_start + 3, rng)
             crash_every = CRASH_EVERY.get(preset.groove)
-            if crash_every and level(role.energy) == "high" and bar % crash_every == 0 and bar > 0:
+            if crash_every and level(role.energy) == "high" and bar % crash_every == 0 and 0 < bar and bar_start < stop:
                 hit(CRASH, bar_start, "x")
         if role.build:
             _snare_roll(hit, roll_from, end - role.gap, role.drop_next)
