@@ -17,7 +17,8 @@ class Layer:
     """One player of a band: a General MIDI program playing one role in one style.
 
     A layer plays in sections whose energy is in [enter, leave): layers enter as the song builds.
-    `pan` is -1 (hard left) .. 1 (hard right); `lag` (beats) and a lower `level` make a double sound played twice.
+    `pan` is -1 (hard left) .. 1 (hard right); `lag` (beats), `tune` and a lower `level` make a double sound played
+    twice.
     `fx` names per-instrument effects applied to the layer's own stem (band/effects.py)."""
 
     name: str  # the track name in song.mid
@@ -30,6 +31,7 @@ class Layer:
     pan: float = 0.0
     octave: int = 0  # semitones, a multiple of 12
     lag: float = 0.0
+    tune: float = 0.0  # semitones: a detuned double thickens (the supersaw's side voices, a second guitar take)
     fx: tuple[str, ...] = ()
 
 
@@ -106,7 +108,8 @@ PRESETS: dict[str, GenrePreset] = {
                 Band("twin distortion", 16, (
                     Layer("Bass", "bass", 34, "root_eighths"),
                     Layer("Guitar L", "chords", 30, "power", pan=-1.0, fx=("drive",)),
-                    Layer("Guitar R", "chords", 30, "power", enter=0.4, pan=1.0, lag=0.012, level=0.93, fx=("drive",)),
+                    Layer("Guitar R", "chords", 30, "power", enter=0.4, pan=1.0, lag=0.012, level=0.93, tune=0.06,
+                          fx=("drive",)),
                     Layer("Lead Guitar", "counter", 29, "", enter=0.8, pan=0.25, level=0.7, fx=("drive",)),
                     Layer("Organ", "pad", 18, "sustain", enter=0.9, level=0.55),
                 )),
@@ -114,14 +117,15 @@ PRESETS: dict[str, GenrePreset] = {
                     Layer("Bass", "bass", 33, "root_eighths"),
                     Layer("Clean Guitar", "chords", 27, "arpeggio", leave=0.65, pan=0.35, level=0.9),
                     Layer("Guitar L", "chords", 29, "power", enter=0.5, pan=-1.0, fx=("drive",)),
-                    Layer("Guitar R", "chords", 29, "power", enter=0.5, pan=1.0, lag=0.015, level=0.92, fx=("drive",)),
+                    Layer("Guitar R", "chords", 29, "power", enter=0.5, pan=1.0, lag=0.015, level=0.92, tune=-0.05,
+                          fx=("drive",)),
                     Layer("Lead Guitar", "counter", 30, "", enter=0.8, pan=-0.3, level=0.65, fx=("drive",)),
                 )),
                 Band("arena", 16, (
                     Layer("Bass", "bass", 34, "octaves", enter=0.7),
                     Layer("Bass Low", "bass", 34, "root_eighths", leave=0.7),
                     Layer("Guitar L", "chords", 30, "power", pan=-1.0, fx=("drive",)),
-                    Layer("Guitar R", "chords", 30, "power", pan=1.0, lag=0.01, level=0.94, fx=("drive",)),
+                    Layer("Guitar R", "chords", 30, "power", pan=1.0, lag=0.01, level=0.94, tune=0.07, fx=("drive",)),
                     Layer("Piano", "chords", 0, "stabs", enter=0.6, pan=0.2, level=0.7),
                     Layer("Strings", "pad", 48, "sustain", enter=0.8, level=0.6),
                 )),
@@ -196,6 +200,9 @@ PRESETS: dict[str, GenrePreset] = {
                     Layer("Bass", "bass", 38, "octaves", enter=0.6, fx=("pump",)),
                     Layer("Pad", "pad", 94, "sustain", enter=0.6, level=0.6, fx=("pump",)),
                     Layer("Supersaw", "chords", 81, "offbeat", enter=0.8, fx=("wide", "pump")),
+                    Layer("Supersaw Up", "chords", 81, "offbeat", enter=0.8, level=0.75, tune=0.12, fx=("wide", "pump")),
+                    Layer("Supersaw Down", "chords", 81, "offbeat", enter=0.8, level=0.75, tune=-0.12,
+                          fx=("wide", "pump")),
                     Layer("Supersaw High", "pad", 81, "sustain", enter=0.8, octave=12, level=0.5, fx=("wide", "pump")),
                     Layer("Lead", "counter", 80, "", enter=0.8, pan=0.3, level=0.6),
                 )),
@@ -204,6 +211,8 @@ PRESETS: dict[str, GenrePreset] = {
                     Layer("Bass", "bass", 39, "octaves", enter=0.6, fx=("pump",)),
                     Layer("Pad", "pad", 94, "sustain", level=0.6, fx=("wide", "pump")),
                     Layer("Supersaw", "pad", 81, "sustain", enter=0.8, level=0.8, fx=("wide", "pump")),
+                    Layer("Supersaw Up", "pad", 81, "sustain", enter=0.8, level=0.6, tune=0.12, fx=("wide", "pump")),
+                    Layer("Supersaw Down", "pad", 81, "sustain", enter=0.8, level=0.6, tune=-0.12, fx=("wide", "pump")),
                     Layer("Stabs", "chords", 62, "stabs", enter=0.8, pan=0.35, level=0.7, fx=("pump",)),
                 )),
             ),

@@ -122,6 +122,7 @@ def test_rock_doubles_overdriven_power_chords_hard_left_and_right():
         arr, events = _song("rock", seed)
         guitars = [layer for layer in _roles(arr).values() if layer.style == "power"]
         assert {g.pan for g in guitars} == {-1.0, 1.0} and all("drive" in g.fx for g in guitars)
+        assert len({g.tune for g in guitars}) == 2  # two takes, a few cents apart
         assert len({g.program for g in guitars}) == 1 and guitars[0].program in (29, 30)
         left, right = ([e for e in events if e.track == g.name] for g in guitars)
         chorus = next(s for s in arr.sections if s.kind == "chorus")
@@ -150,7 +151,8 @@ def test_edm_is_four_on_the_floor_with_a_pumping_supersaw():
                  if e.track == "Drums" and e.midi == KICK}
         assert {0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0} <= kicks
         saws = [layer for layer in _roles(arr).values() if layer.program == 81 and "wide" in layer.fx]
-        assert saws and any("pump" in layer.fx for layer in _roles(arr).values())
+        assert any("pump" in layer.fx for layer in _roles(arr).values())
+        assert {-0.12, 0.0, 0.12} <= {layer.tune for layer in saws}  # detuned saws stacked: the supersaw
 
 
 def test_hiphop_has_an_808_and_trap_hat_rolls():

@@ -18,6 +18,7 @@ class NoteEvent:
     velocity: int
     pan: float = 0.0  # -1 hard left .. 1 hard right
     fx: tuple[str, ...] = ()  # effects on this track's own stem (band/effects.py)
+    tune: float = 0.0  # semitones, for the whole channel
 
 
 def swung(beat: float, swing: float) -> float:

@@ -55,7 +55,7 @@ def layer_events(arr: Arrangement, preset: GenrePreset, roles: tuple[SectionRole
         lag = layer.lag + (rng.uniform(0.0, 0.006) if layer.lag else 0.0)
         events.append(NoteEvent(layer.name, channel, layer.program, start + lag, max(0.05, length - lag),
                                 midi + layer.octave, max(20, min(127, int(velocity * layer.level) + rng.randint(-4, 4))),
-                                layer.pan, layer.fx))
+                                layer.pan, layer.fx, layer.tune))
 
     voicing: list[int] = []
     for section, role in zip(arr.sections, roles):

@@ -50,7 +50,7 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
 
     synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE, gain=GAIN_DB)
     sfid = synth.sfload(str(find_soundfont()))
-    for channel, program in sorted({(e.channel, e.program) for e in events}):
+    for channel, program, tune in sorted({(e.channel, e.program, e.tune) for e in events}):
         if channel == DRUM_CHANNEL:
             try:
                 synth.program_select(channel, sfid, DRUM_BANK, program, True)
@@ -58,6 +58,7 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
                 synth.program_select(channel, sfid, DRUM_BANK, 0, True)
         else:
             synth.program_select(channel, sfid, 0, program)
+            synth.set_tuning(channel, tune)
         synth.control_change(channel, 10, CENTRE_PAN)
     total = int(round((duration + TAIL_SECONDS) * SAMPLE_RATE))
     stems: dict[tuple[float, tuple[str, ...]], list[NoteEvent]] = {}
