@@ -38,6 +38,7 @@ VOICE_WORDS: dict[VoiceName, tuple[str, ...]] = {
 INSTRUMENTAL_WORDS = ("instrumental", "no vocals", "no vocal", "without vocals", "without singing", "no singing",
                       "beat only", "just the beat", "karaoke version", "backing track")
 SHORT_SECONDS = 30.0
+TEMPO_WEYL = 0.4142135624  # sqrt(2) - 1: the step between neighbouring seeds' tempos, as a fraction of the range
 SINGABLE_TONICS = {"major": (0, 2, 4, 5, 7, 9), "minor": (9, 4, 2, 7, 0, 5)}
 NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 
@@ -78,7 +79,8 @@ def parse_spec(
     if tempo is None:
         low, high = preset.tempo_range
         shift = next((v for k, v in TEMPO_SHIFT.items() if _has(text, k)), None)
-        tempo = float(preset.default_bpm if shift is None else round(low + (high - low) * shift))
+        tempo = float(_seeded_tempo(preset.tempo_range, preset.default_bpm, seed) if shift is None
+                      else round(low + (high - low) * shift))
     if not 30 <= tempo <= 300:
         raise EngineInputError(f"A tempo of {tempo:g} bpm cannot be sung: ask for something between 50 and 200 bpm.")
     tempo = float(min(200.0, max(50.0, tempo)))
@@ -131,6 +133,16 @@ def _genre(text: str) -> str:
 def _explicit_bpm(text: str) -> float | None:
     m = _BPM.search(text)
     return float(m[1] or m[2]) if m else None
+
+
+def _seeded_tempo(tempo_range: tuple[int, int], centre: int, seed: int) -> int:
+    """With no tempo word, the seed picks a tempo in the middle half of the genre's range around its centre
+    (tempo words reach the edges). A Weyl sequence spreads the seeds evenly and moves neighbouring seeds far apart,
+    so two seeds of a genre move at different speeds."""
+    low, high = tempo_range
+    spread = (high - low) / 4
+    slow, fast = max(low, round(centre - spread)), min(high, round(centre + spread))
+    return slow + int((seed * TEMPO_WEYL) % 1.0 * (fast - slow + 1))
 
 
 def _key(prompt: str, text: str, genre: str, mood: str, seed: int) -> Key:

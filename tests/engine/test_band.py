@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nemo_widgets.engine.band import arrange_band, render_band
+from nemo_widgets.engine.band import arrange_band, choose_band, render_band
 from nemo_widgets.engine.band.events import DRUM_CHANNEL, swung
 from nemo_widgets.engine.compose import compose
 from nemo_widgets.engine.genres import PRESETS
@@ -22,20 +22,22 @@ def test_every_genre_plays_its_parts_inside_the_song(genre, short_lyrics):
     arr = _song(short_lyrics, PRESETS[genre].aliases[0])
     assert arr.spec.genre == genre
     events = arrange_band(arr, PRESETS[genre])
-    tracks = {e.track for e in events}
-    assert {"Drums", "Bass", "Chords"} <= tracks
+    role = {layer.name: layer.role for layer in choose_band(PRESETS[genre], arr.spec.seed).layers}
+    assert {"Drums", "bass", "chords"} <= {role.get(e.track, e.track) for e in events}
     assert all(0 <= e.start and e.start + e.duration <= arr.total_beats + 1e-6 for e in events)
     assert all(0 <= e.midi <= 127 and 1 <= e.velocity <= 127 for e in events)
     assert all(e.channel == DRUM_CHANNEL for e in events if e.track == "Drums")
     chords = tuple(c for s in arr.sections for c in s.chords)
-    downbeat_bass = [e for e in events if e.track == "Bass" and abs(e.start - round(e.start)) < 1e-6 and e.start % 4 == 0]
+    downbeat_bass = [e for e in events if role.get(e.track) == "bass" and abs(e.start - round(e.start)) < 1e-6
+                     and e.start % 4 == 0]
     assert downbeat_bass
     assert all(e.midi % 12 == chord_at(chords, e.start).root for e in downbeat_bass)
 
 
 def test_counter_line_leaves_the_voice_alone(full_lyrics):
     arr = _song(full_lyrics, "pop")
-    counter = [e for e in arrange_band(arr, PRESETS["pop"]) if e.track == "Counter"]
+    lines = {layer.name for layer in choose_band(PRESETS["pop"], arr.spec.seed).layers if layer.role == "counter"}
+    counter = [e for e in arrange_band(arr, PRESETS["pop"]) if e.track in lines]
     assert counter
     for e in counter:
         for n in arr.notes:

@@ -80,7 +80,8 @@ def test_lrc_and_midi_carry_the_lyrics_and_melody(short_song):
     vocals = next(t for t in midi.tracks if t.name == "Vocals")
     notes = [m.note for m in vocals if m.type == "note_on" and m.velocity > 0]
     assert notes == [n.midi for n in short_song.arrangement.notes]
-    assert {t.name for t in midi.tracks} >= {"Vocals", "Drums", "Bass", "Chords"}
+    names = {t.name for t in midi.tracks}
+    assert {"Vocals", "Drums"} <= names and len(names) >= 4  # the band's layers are named by the genre's line-up
 
 
 def test_vocal_stem_sings_the_score_in_tune(short_song):

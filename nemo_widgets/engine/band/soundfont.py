@@ -2,6 +2,8 @@
 
 The SoundFont is not on PyPI with a permissive licence, so `make` installs Debian's
 FluidR3_GM (MIT); `NEMO_SOUNDFONT` points at any other General MIDI .sf2 file.
+Tracks that need their own effects or a side of the stereo field are rendered as their own
+stems (one pass of the same loaded synth each), then effected, panned and summed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nemo_widgets.engine.band.effects import apply_effects, pan
 from nemo_widgets.engine.band.events import DRUM_CHANNEL, NoteEvent
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.model import SAMPLE_RATE
@@ -27,6 +30,7 @@ SOUNDFONT_PATHS = (
 DRUM_BANK = 128
 TAIL_SECONDS = 2.0
 GAIN_DB = -6.0
+CENTRE_PAN = 64  # MIDI CC10: stems are rendered centred and placed by effects.pan
 
 
 def find_soundfont() -> Path:
@@ -46,7 +50,7 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
 
     synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE, gain=GAIN_DB)
     sfid = synth.sfload(str(find_soundfont()))
-    for channel, program in sorted({(e.channel, e.program) for e in events}):
+    for channel, program, tune in sorted({(e.channel, e.program, e.tune) for e in events}):
         if channel == DRUM_CHANNEL:
             try:
                 synth.program_select(channel, sfid, DRUM_BANK, program, True)
@@ -54,6 +58,21 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
                 synth.program_select(channel, sfid, DRUM_BANK, 0, True)
         else:
             synth.program_select(channel, sfid, 0, program)
+            synth.set_tuning(channel, tune)
+        synth.control_change(channel, 10, CENTRE_PAN)
+    total = int(round((duration + TAIL_SECONDS) * SAMPLE_RATE))
+    stems: dict[tuple[float, tuple[str, ...]], list[NoteEvent]] = {}
+    for e in events:
+        stems.setdefault((e.pan, e.fx), []).append(e)
+    out = np.zeros((total, 2), dtype=np.float32)
+    for (position, fx), stem_events in sorted(stems.items()):
+        stem = _render_pass(synth, stem_events, seconds_per_beat, total)
+        out += pan(apply_effects(stem, fx, seconds_per_beat), position)
+    return out
+
+
+def _render_pass(synth, events: Sequence[NoteEvent], seconds_per_beat: float, total: int) -> np.ndarray:
+    """One stem from the loaded synth; every voice is silenced afterwards so the next pass starts clean."""
     timeline = []
     for e in events:
         on = int(round(e.start * seconds_per_beat * SAMPLE_RATE))
@@ -61,7 +80,6 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
         timeline.append((on, 1, e.channel, e.midi, e.velocity))
         timeline.append((max(off, on + 1), 0, e.channel, e.midi, 0))
     timeline.sort()
-    total = int(round((duration + TAIL_SECONDS) * SAMPLE_RATE))
     out = np.zeros((total, 2), dtype=np.float32)
     cursor = 0
     for at, is_on, channel, midi, velocity in timeline:
@@ -75,4 +93,5 @@ def render_events(events: Sequence[NoteEvent], seconds_per_beat: float, duration
             synth.noteoff(channel, midi)
     if cursor < total:
         out[cursor:] = np.frombuffer(synth.generate(total - cursor), dtype=np.float32).reshape(-1, 2)
+    synth.sounds_off()
     return out
