@@ -31,7 +31,7 @@ from typing import Any
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.errors import NO_CREDITS, ApiError, session_not_found
 from nemo_widgets.backend.events import error_event, event
-from nemo_widgets.backend.intents import HELP, TooManyChanges, ToolCall, understand
+from nemo_widgets.backend.intents import TooManyChanges, ToolCall, answer_without_tools, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.pipeline import compose_song, read_request
@@ -60,6 +60,7 @@ class Turn:
     song_id: str = field(default_factory=lambda: f"song_{secrets.token_hex(6)}")  # the folder a generate_song writes
     song_job: Future[Any] | None = None
     client_gone: bool = False
+    answer: str = ""  # the reply of a turn without tools
 
 
 class SongCancelled(Exception):
@@ -97,6 +98,7 @@ class Agent:
             _check_song_request(call)
         turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls))
         if not calls:
+            turn.answer = answer_without_tools(message, has_song=bool(songs))
             return turn
         song_id = turn.song_id if any(call.name == "generate_song" for call in calls) else None
         refusal = self._store.begin_turn(user, session_id, turn.invocation_id, turn.cost, song_id, time.time())
@@ -117,7 +119,7 @@ class Agent:
         """Start the prepared turn now, on the running loop, and return its events; call it before the response
         starts, so the turn runs (and is settled) even when the client is gone before reading anything."""
         if not turn.calls:
-            return _one(event(turn.invocation_id, text=HELP, turn_complete=True))
+            return _one(event(turn.invocation_id, text=turn.answer, turn_complete=True))
         events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         task = asyncio.get_running_loop().create_task(self._run(turn, events.put_nowait))
         self._running.add(task)
@@ -311,9 +313,16 @@ def _latest_upload(state: dict[str, Any], kinds: tuple[str, ...]) -> dict[str, A
 
 
 def _set_volume(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:
-    draft.set_volume(args["role"], args["percent"])
-    name = "The BGM" if args["role"] == "bgm" else "The song"
-    return {"status": "ok", "summary": f"{name} is now at {args['percent']}%."}
+    role = args["role"]
+    if role == "music":
+        role = "bgm" if draft.volume("bgm") is not None else "song"
+    before = draft.volume(role)
+    percent = args["percent"] if "percent" in args else round((before or 0.0) * 100 * args["factor"])
+    draft.set_volume(role, percent)
+    percent = round(draft.volume(role) * 100)  # as clamped
+    name = "The BGM" if role == "bgm" else "The song"
+    was = f" (it was {round(before * 100)}%)" if before is not None and "factor" in args else ""
+    return {"status": "ok", "summary": f"{name} is now at {percent}%{was}."}
 
 
 def _set_background(state: dict[str, Any], draft: Draft, args: dict[str, Any]) -> dict[str, Any]:

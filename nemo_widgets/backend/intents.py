@@ -32,6 +32,29 @@ HELP = ("I can make a song from lyrics you paste (say the style, e.g. \"an upbea
         "add, change or remove the title, turn the lyrics overlay on or off, set a track's volume "
         "(\"BGM to 35%\"), use an uploaded video or image as the background or an uploaded song as BGM, "
         "fade in or out, and trim the video. Export when you are happy with it.")
+ACTIONS = (  # (what I can do, an example, words that ask for it), most asked first; the answer to an unknown request
+    ("make another version", '"another version"', "another version new different melody again take regenerate redo"),
+    ("change the genre or mood", '"make it rock", "sadder"',
+     "genre style rock pop jazz country edm lofi ballad folk rnb hiphop rap mood sad happy darker chill sound vibe"),
+    ("change the aspect ratio", '"9:16 for TikTok"',
+     "aspect ratio vertical square tiktok youtube instagram reels shape size format portrait landscape"),
+    ("change the tempo", '"slower", "120 bpm"', "tempo faster slower speed bpm quick quicker slow fast pace"),
+    ("change the key", '"in A minor"', "key minor major pitch transpose"),
+    ("switch the voice", '"male vocals"', "voice singer vocals male female man woman sing singing"),
+    ("make it instrumental", '"instrumental"', "instrumental vocals no without remove"),
+    ("set the title", '"title: Summer Nights"', "title name heading called caption"),
+    ("show or hide the lyrics", '"hide the lyrics"', "lyrics words subtitles karaoke captions overlay text"),
+    ("change a track's volume", '"music quieter", "BGM to 35%"',
+     "volume loud louder quiet quieter soft softer music bgm level mix balance"),
+    ("use an upload as the background or BGM", '"my video as background"',
+     "background video image photo picture upload uploaded clip footage bgm"),
+    ("fade in or out", '"fade out over 3 seconds"', "fade in out ending end start smooth"),
+    ("trim the video", '"trim to 30 seconds"', "trim cut shorten length shorter long longer duration seconds minutes"),
+    ("export it", '"export"', "export download save render mp4 file video"),
+)
+MAKE_A_SONG = ('To make a song, write the style, a colon and the lyrics on the next lines (e.g. "an upbeat pop song '
+               'with vocals:" then your lines), or ask for "a chill lo-fi instrumental, 60 seconds".')
+ASKS_FOR_HELP = re.compile(r"\b(help|what can you do|what do you do|how does this work|commands|options)\b")
 TEMPO_WORDS = {"much faster": 1.25, "a bit faster": 1.06, "faster": 1.12, "speed up": 1.12, "quicker": 1.12,
                "much slower": 0.8, "a bit slower": 0.94, "slower": 0.88, "slow down": 0.88}
 VOICE_CHANGE = re.compile(r"\b(female|woman|girl|male|man|guy)('s)?\s(voice|vocals?|singer)\b")
@@ -46,6 +69,17 @@ LYRICS_OFF = re.compile(r"\b(hide|remove|no|turn off|without) (the )?lyrics\b|\b
 LYRICS_ON = re.compile(r"\b(show|add|turn on) (the )?lyrics\b|\blyrics on\b")
 VOLUME = re.compile(r"\b(bgm|background music|music|song|vocals?|voice) (?:volume )?(?:(?:to|at|down to|up to) )?"
                     r"(\d{1,3}) ?%")
+_TRACK = r"(bgm|background music|music|song|vocals?|voice|it)"
+_AMOUNT = r"(?:(a (?:little|bit|touch)|slightly|much|a lot|way) )?"
+LOUDER_WORDS = {"quieter": -1, "softer": -1, "lower": -1, "down": -1, "louder": 1, "higher": 1, "up": 1}
+RELATIVE_VOLUME = (  # "make the music quieter", "turn the BGM down a bit", "turn down the music", "the song is too loud"
+    re.compile(rf"\b(?:make|turn|bring|get) (?:the )?{_TRACK} {_AMOUNT}(quieter|softer|louder|down|up)"
+               r"(?: (a little|a bit|a touch|slightly|a lot))?\b"),
+    re.compile(rf"\b(?:turn|bring) (down|up) (?:the )?{_TRACK}\b"),
+    re.compile(rf"\b(lower|raise) (?:the )?(?:volume of the |volume of |)(?:the )?{_TRACK}\b"),
+    re.compile(rf"\b(?:the )?{_TRACK} is (?:(much|a bit|way) )?too (loud|quiet)\b"),
+)
+VOLUME_STEP = {"": 1.4, "small": 1.15, "big": 2.0}  # the factor a "louder" applies; "quieter" divides by it
 UPLOAD_BACKGROUND = re.compile(r"\b(uploaded|my|the) (video|clip|footage|image|photo|picture) as (the )?background\b")
 RESET_BACKGROUND = re.compile(r"\b(remove|reset|default) (the )?background\b")
 UPLOAD_BGM = re.compile(r"\b(uploaded|my|the) (song|music|track|audio|instrumental|beat) as (the )?(bgm|background music)\b")
@@ -174,8 +208,9 @@ def track_edits(words: str) -> list[ToolCall]:
     """Edits of the timeline's tracks: volumes, an uploaded background or BGM, fades, trimming."""
     calls = []
     for m in islice(VOLUME.finditer(words), MAX_TOOL_CALLS + 1):  # more is refused anyway
-        role = "bgm" if m[1] in ("bgm", "background music", "music") else "song"
-        calls.append(ToolCall("set_volume", {"role": role, "percent": int(m[2])}))
+        calls.append(ToolCall("set_volume", {"role": _role(m[1]), "percent": int(m[2])}))
+    if not calls:
+        calls.extend(_relative_volume(words))
     if UPLOAD_BACKGROUND.search(words):
         calls.append(ToolCall("set_background", {"use_upload": True}))
     elif RESET_BACKGROUND.search(words):
@@ -188,3 +223,37 @@ def track_edits(words: str) -> list[ToolCall]:
         seconds = float(m[1]) * (60 if m[2].startswith("m") else 1)
         calls.append(ToolCall("trim", {"seconds": seconds}))
     return calls
+
+
+def _role(track: str) -> str:
+    """"music" is the BGM when there is one, else the song: the agent decides with the draft in hand."""
+    return {"bgm": "bgm", "background music": "bgm", "music": "music"}.get(track, "song")
+
+
+def _relative_volume(words: str) -> list[ToolCall]:
+    """"quieter", "turn it up a bit", "the music is too loud": a volume change relative to the current one."""
+    for pattern in RELATIVE_VOLUME:
+        if m := pattern.search(words):
+            parts = [g for g in m.groups() if g]
+            track = next(g for g in parts if re.fullmatch(_TRACK, g))
+            direction = next(g for g in parts if g in LOUDER_WORDS or g in ("loud", "quiet", "lower", "raise"))
+            sign = {"loud": -1, "quiet": 1, "raise": 1}.get(direction, LOUDER_WORDS.get(direction, -1))
+            amount = next((g for g in parts if g not in (track, direction)), "")
+            step = VOLUME_STEP["small" if amount in ("a little", "a bit", "a touch", "slightly") else
+                               "big" if amount in ("much", "a lot", "way") else ""]
+            return [ToolCall("set_volume", {"role": _role(track) if track != "it" else "song",
+                                            "factor": round(step ** sign, 3)})]
+    return []
+
+
+def answer_without_tools(message: str, has_song: bool) -> str:
+    """The reply to a message no rule understood: everything I can do when asked for help; before the first song,
+    how to make one; else a short "I can't do that yet" with the three actions whose words are closest."""
+    if ASKS_FOR_HELP.search(message.lower()):
+        return HELP
+    if not has_song:
+        return (MAKE_A_SONG + ' Say "help" for everything I can do.')
+    words = set(re.findall(r"[a-z0-9:]+", message.lower()))
+    ranked = sorted(range(len(ACTIONS)), key=lambda i: (-len(words & set(ACTIONS[i][2].split())), i))
+    closest = "; ".join(f"{ACTIONS[i][0]} ({ACTIONS[i][1]})" for i in ranked[:3])
+    return f"I can't do that yet. Closest I can do: {closest}. Say \"help\" for everything I can do."

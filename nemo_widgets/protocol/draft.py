@@ -135,6 +135,10 @@ class Draft(BaseModel):
             self.t = [*self.t, track]
         return track
 
+    def volume(self, role: str) -> float | None:
+        """The volume (1.0 = as made) of the first audio segment of `role`; None when there is none."""
+        return next((s.vol for s in self.segments(TRACK_AUDIO) if s.role == role), None)
+
     def set_volume(self, role: str, percent: float) -> None:
         """Every audio segment of `role` (`song` or `bgm`) at `percent` (clamped to 0-400)."""
         found = [s for s in self.segments(TRACK_AUDIO) if s.role == role]

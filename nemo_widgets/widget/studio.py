@@ -209,8 +209,8 @@ class SongStudio(anywidget.AnyWidget):
             reply = await session.say(text)
             if reply.turn is None:
                 self._say("assistant", reply.text)
-            await self._after_turn(render=reply.turn is not None)
-            if reply.turn is not None:
+            await self._after_turn(render=reply.turn is not None and bool(reply.turn.tools))
+            if reply.turn is not None and reply.turn.tools:
                 self._song_callbacks(reply.turn)
 
     async def export(self) -> Path:

@@ -83,10 +83,33 @@ def test_edits_change_the_draft_at_once_and_cost_nothing(backend, song_session):
     assert client.get("/api/credits/balance/simple").json()["data"]["available"] == before
 
 
-def test_unknown_requests_get_help(backend, song_session):
+def test_unknown_requests_get_the_closest_actions_and_help_gets_everything(backend, song_session):
     client, _ = backend
-    events = _turn(client, song_session[0], "what is the capital of France?")
-    assert "I can make a song" in _parts(events, "text")[0] and events[-1]["turnComplete"] is True
+    before = _state(client, song_session[0])["draft"]
+    events = _turn(client, song_session[0], "could you change the background colour?")
+    text, = _parts(events, "text")
+    assert text.startswith("I can't do that yet. Closest I can do: use an upload as the background or BGM")
+    assert len(text.split()) < 45 and events[-1]["turnComplete"] is True
+    assert _parts(events, "functionCall") == [] and _state(client, song_session[0])["draft"] == before
+    help_text, = _parts(_turn(client, song_session[0], "help"), "text")
+    assert help_text.startswith("I can make a song from lyrics you paste") and "trim the video" in help_text
+
+
+def test_volume_words_change_the_volume_relative_to_now(backend, song_session):
+    client, _ = backend
+
+    def song_volume():
+        return next(s.get("vol", 1.0) for t in _state(client, song_session[0])["draft"]["t"] for s in t["sg"]
+                    if s.get("role") == "song")
+
+    assert song_volume() == 1.0
+    events = _turn(client, song_session[0], "make the music quieter")
+    assert "The song is now at 71% (it was 100%)." in " ".join(_parts(events, "text"))
+    assert song_volume() == 0.71
+    _turn(client, song_session[0], "turn it up a bit")
+    assert song_volume() == 0.82
+    _turn(client, song_session[0], "the song is way too quiet")
+    assert song_volume() == 1.64
 
 
 def test_errors_before_the_stream_are_plain_json(backend):

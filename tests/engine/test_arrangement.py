@@ -215,7 +215,7 @@ def test_seeds_choose_different_bands_tempos_and_progressions(genre):
     progressions = {tuple((c.root, c.quality) for c in arr.sections[1].chords[:4]) for arr, _ in songs}
     instruments = {frozenset(e.program for e in events if e.track != "Drums") for _, events in songs}
     assert len(bands) >= 2 and len(instruments) >= 2 and len(tempos) >= 3 and len(progressions) >= 2
-    (a, ea), (b, eb) = songs[1], songs[2]
+    (a, _), (b, _) = songs[1], songs[2]
     assert a.bpm != b.bpm or a.sections[1].chords != b.sections[1].chords
 
 
