@@ -23,6 +23,9 @@ MIN_LATIN_SHARE = 0.6  # below this share of Latin letters, the text is in anoth
 MIN_FOREIGN_WORDS = 3  # fewer pieces of evidence than this never name a language
 MIN_FOREIGN_SHARE = 0.2  # of all words, or...
 MIN_UNKNOWN_SHARE = 0.3  # ...of the other words, unknown to CMUdict
+MIN_UNNAMED_WORDS = 8  # text in a language not listed below: at least this many words that are nobody's small words,
+MIN_UNNAMED_UNKNOWN_SHARE = 0.6  # this share of them unknown to CMUdict, and at most one English small word
+OTHER_LANGUAGE = "a language other than English"
 FOREIGN_OVER_ENGLISH = 2.0  # the foreign evidence must outweigh the English small words this many times
 
 _SCRIPTS = {  # first word of a letter's Unicode name -> what to call text written in it
@@ -91,6 +94,9 @@ _LETTERS = {  # accented letters English words do not have, and the languages th
     "û": ("French",), "ù": ("French", "Italian"), "ç": ("French", "Portuguese"), "œ": ("French",), "ë": ("French", "Dutch"),
     "ï": ("French", "Dutch"), "ì": ("Italian",), "ò": ("Italian",), "ã": ("Portuguese",), "õ": ("Portuguese",),
     "ä": ("German",), "ö": ("German",), "ü": ("German",), "ß": ("German",),
+    **dict.fromkeys("łąęśźżćń", ("Polish",)), **dict.fromkeys("ığş", ("Turkish",)), **dict.fromkeys("țș", ("Romanian",)),
+    "ă": ("Romanian", "Vietnamese"), **dict.fromkeys("řěů", ("Czech",)), **dict.fromkeys("åæø", ("a Scandinavian language",)),
+    **dict.fromkeys("ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ", ("Vietnamese",)),
 }
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu)'[aeiouhéèêàâîôûy]")  # French c'est, j'ai, l'amour, qu'il
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
@@ -120,6 +126,12 @@ class LanguageEvidence:
             return False
         return self.foreign_words >= MIN_FOREIGN_SHARE * self.words or self.unknown_share() >= MIN_UNKNOWN_SHARE
 
+    @property
+    def clearly_not_english(self) -> bool:
+        """Most words are unknown to CMUdict and there are hardly any English small words (Indonesian, Swahili...)."""
+        return (len(self.other_words) >= MIN_UNNAMED_WORDS and self.english_words <= 1
+                and self.unknown_share() >= MIN_UNNAMED_UNKNOWN_SHARE)
+
 
 def unsingable_language(text: str) -> str | None:
     """The name of the language `text` is clearly written in when the voices cannot sing it; None for English
@@ -128,7 +140,9 @@ def unsingable_language(text: str) -> str | None:
     if script is not None:
         return script
     evidence = latin_evidence(text)
-    return evidence.language if evidence.clearly_foreign else None
+    if evidence.clearly_foreign:
+        return evidence.language
+    return OTHER_LANGUAGE if evidence.clearly_not_english else None
 
 
 def other_script(text: str) -> str | None:

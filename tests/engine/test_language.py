@@ -26,6 +26,13 @@ TRICKY_ENGLISH = [
     "Bella ciao, bella ciao\nWe sing it loud, we sing it now",
     "Sk8er boi, c u l8r\nOMG LOL BRB",
     "Go\nNo\nSo",
+    "Yo, I'm on the grind, no time to rewind\nBallin' like Jordan, stay up on my mind\n"
+    "Flexin' on the 'gram with the squad in the back\nDrippin' in the ice, yeah, we never look back",
+    "I WILL ALWAYS LOVE YOU\nEVERY NIGHT AND EVERY DAY\nYOU'RE THE ONE THAT I NEED\nDON'T YOU EVER GO AWAY",
+    "Well I reckon I'll be headin' down to Tennessee\nWhere the whiskey's cold and the hound dogs run free\n"
+    "Mama's in the kitchen fryin' up some chicken\nDaddy's on the porch with his old guitar pickin'",
+    "Supercalifragilistic expialidocious\nUm diddle diddle diddle um diddle ay\nBibbidi bobbidi boo\n"
+    "Zip-a-dee-doo-dah zip-a-dee-ay",
 ]
 
 
@@ -34,6 +41,11 @@ TRICKY_ENGLISH = [
     (samples.GERMAN, "German"), (samples.ITALIAN, "Italian"), (samples.PORTUGUESE, "Portuguese"),
     (samples.DUTCH, "Dutch"), ("Dame tu amor, dame tu calor\nEsta noche quiero bailar contigo", "Spanish"),
     ("Die Gedanken sind frei\nWer kann sie erraten", "German"),
+    ("Kocham cię bardzo mocno\nJesteś moim słońcem w nocy\nNie zostawiaj mnie samego\nBo bez ciebie nie ma nic",
+     "Polish"),
+    ("Anh yêu em nhiều lắm\nĐêm nay trăng sáng quá\nEm ơi đừng đi xa\nTrái tim anh chờ em", "Vietnamese"),
+    ("Aku cinta kamu selamanya\nJangan pergi dari hidupku\nBulan bersinar di malam ini\nKita bernyanyi bersama",
+     "a language other than English"),
     ("これは日本語の歌詞です\n二行目の歌詞です", "Japanese"), ("夏天的太阳\n照亮我们的路", "Chinese"),
     ("사랑해요\n오늘 밤에", "Korean"), ("Привет мир как дела\nМы танцуем до утра", "a Cyrillic-script language"),
 ])
