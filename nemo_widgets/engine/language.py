@@ -51,7 +51,7 @@ ENGLISH = frozenset(  # English small words and the commonest lyric words
     "her his him she's he's its have has had been being are were would could should shall must might may "
     "one two love heart night day baby girl boy like know feel feeling got get take make let see say said "
     "tell come back home tonight time way life world light dream dreams eyes hold hand tears rain sun "
-    "fire dance run running dancing stay away oh yeah just now here more still too very much".split()
+    "fire dance run running dancing stay away now here too very much".split()
 ) - _AMBIGUOUS
 _STOP_WORDS = {  # per language: small words and a few unmistakable lyric words
     "Spanish": "el la los las un una unos unas y pero que qué de del al en con por para sobre entre hasta desde "
@@ -87,7 +87,7 @@ _STOP_WORDS = {  # per language: small words and a few unmistakable lyric words
 }
 STOP_WORDS = {name: frozenset(words.split()) - _AMBIGUOUS - ENGLISH for name, words in _STOP_WORDS.items()}
 _LETTERS = {  # accented letters English words do not have, and the languages that use them
-    "ñ": ("Spanish",), "¿": ("Spanish",), "¡": ("Spanish",), "á": ("Spanish", "Portuguese"),
+    "ñ": ("Spanish",), "á": ("Spanish", "Portuguese"),
     "í": ("Spanish", "Portuguese"), "ó": ("Spanish", "Portuguese", "Italian"), "ú": ("Spanish", "Portuguese"),
     "é": ("French", "Spanish", "Portuguese", "Italian"), "è": ("French", "Italian"), "ê": ("French", "Portuguese"),
     "à": ("French", "Italian", "Portuguese"), "â": ("French", "Portuguese"), "î": ("French",), "ô": ("French", "Portuguese"),
@@ -100,7 +100,7 @@ _LETTERS = {  # accented letters English words do not have, and the languages th
 }
 _ELISION = re.compile(r"^(?:[cdjlmnst]|qu)'[aeiouhéèêàâîôûy]")  # French c'est, j'ai, l'amour, qu'il
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-_SPANISH_MARKS = re.compile(r"[¿¡]")
+_SPANISH_MARKS = re.compile(r"[¿¡]")  # opening question and exclamation marks: one more piece of evidence
 
 
 @dataclass(frozen=True)
