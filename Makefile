@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= out/demo
 BUNDLE := nemo_widgets/widget/static/studio.js
 
-.PHONY: demo test bench clean system-deps bundle
+.PHONY: demo test bench listen clean system-deps bundle
 
 $(STAMP): pyproject.toml scripts/system-deps.sh $(BUNDLE)
 	bash scripts/system-deps.sh
@@ -40,6 +40,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/load.py
+
+# One song per genre and voice with its MP3 and marked spectrogram in out/listen/ (index.html lists them).
+listen: $(STAMP)
+	$(BIN)/python scripts/listen.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache js/node_modules nemo_widgets/widget/static

@@ -34,7 +34,7 @@ from nemo_widgets.backend.events import error_event, event
 from nemo_widgets.backend.intents import TooManyChanges, ToolCall, answer_without_tools, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
-from nemo_widgets.engine.pipeline import compose_song, read_request
+from nemo_widgets.engine.request import read_request
 from nemo_widgets.protocol.draft import BGM_VOLUME, Draft, DraftEditError
 from nemo_widgets.protocol.names import MAX_TOOL_CALLS
 from nemo_widgets.protocol.options import SongOptions
@@ -194,6 +194,8 @@ class Agent:
 
         def make() -> Any:
             self._unqueue(turn)
+            from nemo_widgets.engine.pipeline import compose_song  # loaded by the first song, not at start-up
+
             return compose_song(lyrics, prompt, folder, seed=seed, voice=voice, instrumental=instrumental,
                                 target_seconds=seconds, progress=report)
 

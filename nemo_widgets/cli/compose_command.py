@@ -37,6 +37,18 @@ def add_song_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instrumental", action="store_true", default=None, help="no vocals")
 
 
+def check_request(text: str, prompt: str, args: argparse.Namespace, seconds: float | None = None) -> None:
+    """Refuse lyrics or a description the engine cannot make (say, lyrics in Spanish) in milliseconds: only the
+    text side of the engine is loaded, not the voices or the band."""
+    from nemo_widgets.engine.request import read_request
+
+    try:
+        read_request(text, prompt, voice=args.voice, seed=args.seed, instrumental=args.instrumental,
+                     target_seconds=seconds)
+    except EngineInputError as error:
+        raise CommandError(str(error)) from None
+
+
 def compose_into(args: argparse.Namespace, folder: Path) -> ComposedSong:
     """Read the lyrics named in `args` and compose them into `folder`."""
     if args.lyrics is None and not args.instrumental:
@@ -44,6 +56,7 @@ def compose_into(args: argparse.Namespace, folder: Path) -> ComposedSong:
     if folder.exists() and not folder.is_dir():
         raise CommandError(f"{folder} exists and is not a folder.")
     text = read_lyrics(args.lyrics)
+    check_request(text, args.prompt, args)
     from nemo_widgets.engine.pipeline import compose_song  # the voices load heavy libraries: not for --help
 
     try:

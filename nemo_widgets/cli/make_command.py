@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from nemo_widgets.cli.compose_command import add_song_options
+from nemo_widgets.cli.compose_command import add_song_options, check_request
 from nemo_widgets.cli.errors import CommandError
 from nemo_widgets.cli.lyrics_input import read_lyrics
 from nemo_widgets.cli.progress_bar import progress_bar
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if args.keep is not None and args.keep.exists() and not args.keep.is_dir():
         raise CommandError(f"{args.keep} exists and is not a folder.")
     lyrics = read_lyrics(args.lyrics) if args.lyrics is not None else ""
+    check_request(lyrics, args.prompt, args, args.duration)  # before the backend starts (the default style is valid)
     from nemo_widgets.client.errors import NemoError
 
     with tempfile.TemporaryDirectory(prefix="nemo-make-") as tmp, embedded_backend(Path(tmp)) as base_url:

@@ -10,9 +10,9 @@ MAX_LINE_WORDS words in one line; English only (letters mostly Latin).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from nemo_widgets.engine.errors import EngineInputError
+from nemo_widgets.engine.language import unsingable_language
 from nemo_widgets.engine.model import Line, Lyrics, Section, SectionKind, Word
 from nemo_widgets.engine.pronounce import syllabify
 from nemo_widgets.engine.textnorm import expand_token, is_emoji_or_symbol, normalise_text
@@ -20,7 +20,6 @@ from nemo_widgets.engine.textnorm import expand_token, is_emoji_or_symbol, norma
 MAX_WORDS = 600
 MAX_LINES = 120
 MAX_LINE_WORDS = 24
-MIN_LATIN_SHARE = 0.6
 
 _KINDS: dict[str, tuple[SectionKind, str]] = {
     "intro": ("intro", "Intro"), "verse": ("verse", "Verse"), "prechorus": ("prechorus", "Pre-Chorus"),
@@ -60,10 +59,11 @@ def parse_lyrics(text: str) -> Lyrics:
 
 
 def _check_language(text: str) -> None:
-    letters = [c for c in text if c.isalpha()]
-    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
-    if letters and latin / len(letters) < MIN_LATIN_SHARE:
-        raise EngineInputError("The voices can only sing English today: write the lyrics in English.")
+    language = unsingable_language(text)
+    if language is not None:
+        raise EngineInputError(
+            f"These lyrics look like {language}; the voices can only sing English today: write the lyrics in English."
+        )
 
 
 def _tagged_blocks(text: str) -> list[tuple[SectionKind, str, list[str]]]:

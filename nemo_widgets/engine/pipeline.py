@@ -19,11 +19,10 @@ from nemo_widgets.engine.band import arrange_band, render_band
 from nemo_widgets.engine.compose import compose
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.genres import PRESETS
-from nemo_widgets.engine.lyrics import parse_lyrics
 from nemo_widgets.engine.mix import mix_and_master
 from nemo_widgets.engine.model import SAMPLE_RATE, Arrangement, Lyrics, SongSpec, SungPhrase, VoiceName
 from nemo_widgets.engine.outputs import lrc_text, midi_file, syllable_timings, timing_document, write_song_folder
-from nemo_widgets.engine.spec import parse_spec
+from nemo_widgets.engine.request import read_request
 from nemo_widgets.engine.voices import load_singer
 
 MAX_MINUTES = 8.0
@@ -53,21 +52,6 @@ def song_title(lyrics: Lyrics | None, spec: SongSpec) -> str:
     line = (chorus.lines[0] if chorus else lyrics.lines[0]).display
     words = re.sub(r"[^\w'’ -]+", " ", line).split()
     return " ".join(words[:8]) or f"{spec.genre} song"
-
-
-def read_request(
-    lyrics_text: str,
-    prompt: str,
-    *,
-    voice: VoiceName | None = None,
-    seed: int | None = None,
-    instrumental: bool | None = None,
-    target_seconds: float | None = None,
-) -> tuple[SongSpec, Lyrics | None]:
-    """The description and the lyrics as a song request reads them (no lyrics for an instrumental without any).
-    Cheap, so callers can refuse bad input (EngineInputError) before they queue the song."""
-    spec = parse_spec(prompt, voice=voice, seed=seed, instrumental=instrumental, target_seconds=target_seconds)
-    return spec, None if spec.instrumental and not lyrics_text.strip() else parse_lyrics(lyrics_text)
 
 
 def compose_song(

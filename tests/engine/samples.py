@@ -86,3 +86,64 @@ Les rues sont vides et il fait froid
 Je garde ton sourire dans mon coeur
 Et la nuit passe avec douceur
 """
+
+GERMAN = """\
+Ich habe dich gesucht in jeder Nacht
+Und jeden Morgen bin ich aufgewacht
+Dein Lachen trägt mich durch die Zeit
+Wir sind zusammen, nie allein, so weit
+"""
+
+ITALIAN = """\
+Sotto le stelle ti aspetto ancora
+Il mare canta e non passa l'ora
+Sei la mia luce quando viene sera
+E nel mio cuore torna primavera
+"""
+
+PORTUGUESE = """\
+Eu vou cantar pra você esta noite
+A lua brilha sobre o nosso mar
+Não tenho medo quando estou contigo
+Meu coração só sabe te esperar
+"""
+
+DUTCH = """\
+Ik loop alleen door de stille straat
+Jij bent de zon die nooit meer ondergaat
+Mijn hart is van jou, vandaag en altijd
+Wij dansen samen, ik ben je nooit meer kwijt
+"""
+
+SHORT_SPANISH = """\
+Te quiero con todo mi corazón
+No me dejes sola esta noche
+"""
+
+ENGLISH_WITH_SPANISH_WORDS = """\
+She said hola, mi amor, the night is young
+Dancing in Havana till the morning sun
+Oh Maria, Maria, you got me on the run
+Despacito, baby, we have only just begun
+"""
+
+ENGLISH_SLANG_AND_VOCABLES = """\
+Na na na, la la la, oh oh oh
+Y'all ain't ready, yo, we finna go
+Lil' mama tryna hit the floor
+Ooh, c'mon, gimme a little more
+"""
+
+ENGLISH_NAMES_AND_PHRASES = """\
+From Paris to Berlin and down to Rio
+C'est la vie, I'm singing with my amigo
+José and Renée in a vintage Volvo
+Déjà vu, we're dancing at the disco
+"""
+
+ENGLISH_SHORT_LINES = """\
+Oh no
+Hey you
+Go go go
+Bye bye
+"""
