@@ -201,7 +201,8 @@ class Draft(BaseModel):
         texts.sg = rest if timing is None else [*rest, Segment(st=0, d=self.duration_ms, role="lyrics", timing=timing)]
 
     def carry_edits_from(self, old: Draft) -> None:
-        """A new song's draft keeps the edits made around the previous song: background media, BGM, title text."""
+        """A new song's draft keeps the edits made around the previous song: background media, BGM, and the title
+        when the user changed or removed it (otherwise the new song shows its own title)."""
         old_background = next(iter(old.segments(TRACK_VIDEO)), None)
         if old_background is not None and old_background.src:
             for track in self.t:
@@ -209,9 +210,12 @@ class Draft(BaseModel):
                     track.sg[0].src = old_background.src
         bgm = [t.model_copy(deep=True) for t in old.t if t.tt == TRACK_AUDIO and any(s.role == "bgm" for s in t.sg)]
         self.t = [*self.t, *bgm]
+        made_title = old.m.get("title")  # the title the previous song came with
         old_title = next((s for s in old.segments(TRACK_TEXT) if s.role == "title"), None)
         titles = [s for s in self.segments(TRACK_TEXT) if s.role == "title"]
-        if old_title is not None and titles:
+        if old_title is None and made_title:
+            self.set_title("")
+        elif old_title is not None and titles and old_title.text != made_title:
             titles[0].text = old_title.text
 
 

@@ -140,6 +140,16 @@ def test_carry_edits_from_the_previous_song():
     fresh = _draft()
     fresh.carry_edits_from(_draft(EMPTY))
     assert fresh.to_wire() == SONG
+    untouched = _draft()  # the previous song kept its own title: the new song shows the new one
+    newer = _draft({**SONG, "t": [*SONG["t"][:2], {"tt": TRACK_TEXT, "n": "Text", "sg": [
+        {"st": 0, "d": 3500, "role": "title", "text": "Winter Days"}]}], "m": {"title": "Winter Days"}})
+    newer.carry_edits_from(untouched)
+    assert [s["text"] for s in _segments(newer.to_wire(), "title")] == ["Winter Days"]
+    removed = _draft()
+    removed.set_title("")
+    again = _draft()
+    again.carry_edits_from(removed)
+    assert _segments(again.to_wire(), "title") == []  # the user removed the title: it stays removed
 
 
 def test_the_lenient_reading_keeps_what_validates_and_never_raises():
