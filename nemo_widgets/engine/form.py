@@ -36,7 +36,7 @@ FOCUSED_EDGES = ((2, 2), (1, 2), (1, 1), (4, 2), (4, 4), (8, 4), (8, 8))  # (int
 FULL_EDGE_BARS = 4
 PRECHORUS_LINES = 2  # an untagged verse of three times this many lines hands its last ones to a pre-chorus
 # Bars of the instrumental sections the length is fitted with: (fewest, comfortable most, most).
-FLEX_BARS: dict[SectionKind, tuple[int, int, int]] = {"intro": (2, 4, 8), "break": (4, 8, 8), "outro": (2, 4, 8)}
+FLEX_BARS: dict[SectionKind, tuple[int, int, int]] = {"intro": (1, 4, 8), "break": (4, 8, 8), "outro": (1, 4, 8)}
 INSTRUMENTAL_BODY: tuple[tuple[SectionKind, str], ...] = (
     ("verse", "Verse"), ("chorus", "Chorus"), ("verse", "Verse 2"), ("chorus", "Chorus"), ("bridge", "Bridge"),
     ("chorus", "Chorus"),
@@ -234,19 +234,20 @@ def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
 
 
 def _sized(parts: list[Part], total: int) -> list[Part]:
-    """Grow the instrumental sections two bars at a time, in turn, to their comfortable size and then to their
-    largest, until the form is `total` bars; an odd bar left goes to the outro."""
+    """Grow the instrumental sections in turn to even sizes, to their comfortable size and then to their largest,
+    until the form is `total` bars; an odd bar left goes to the outro."""
     bars = [p.length for p in parts]
     flex = [i for i, p in enumerate(parts) if not p.lines]
     extra = total - sum(bars)
     for limit in (1, 2):
         grown = True
-        while extra >= 2 and grown:
+        while grown:
             grown = False
             for i in flex:
-                if extra >= 2 and bars[i] + 2 <= FLEX_BARS[parts[i].kind][limit]:
-                    bars[i] += 2
-                    extra -= 2
+                step = 1 if bars[i] % 2 else 2
+                if step <= extra and bars[i] + step <= FLEX_BARS[parts[i].kind][limit]:
+                    bars[i] += step
+                    extra -= step
                     grown = True
     for i in reversed(flex):
         if 0 < extra <= FLEX_BARS[parts[i].kind][2] - bars[i]:
@@ -272,20 +273,22 @@ def _focused(core: list[Part], tagged: bool, bar_seconds: float) -> list[Part]:
 
 
 def _instrumental_parts(spec: SongSpec) -> list[Part]:
-    """The instrumental form: 8-bar sections in a verse-chorus cycle, with the intro, outro (or the last section
-    when very short) sized to the bar so the song file meets the length."""
+    """The instrumental form: 8-bar sections in a verse-chorus cycle, sized to the bar so the song file meets the
+    length: the bars left over make a 4- or 6-bar break before the last section (after a lone one), or a longer intro; an odd bar
+    goes to the outro (a very short form shortens its one section instead)."""
     total = _bars_for_seconds(spec.target_seconds or INSTRUMENTAL_SECONDS, BEATS_PER_BAR * 60.0 / spec.bpm)
-    low, comfortable, _ = FLEX_BARS["intro"]
-    edge = comfortable if total >= 2 * comfortable + INSTRUMENTAL_SECTION_BARS else low
+    edge = next(bars for bars in (FULL_EDGE_BARS, 2, 1) if total >= 2 * bars + INSTRUMENTAL_SECTION_BARS // 2 or bars == 1)
     count = max(1, (total - 2 * edge) // INSTRUMENTAL_SECTION_BARS)
     body = [Part(kind, label, bars=INSTRUMENTAL_SECTION_BARS) for kind, label in islice(cycle(INSTRUMENTAL_BODY), count)]
     rest = total - 2 * edge - count * INSTRUMENTAL_SECTION_BARS
-    intro, outro = edge, edge
+    intro, outro = edge, edge + rest % 2
     if rest < 0:
         body[-1] = replace(body[-1], bars=max(2, INSTRUMENTAL_SECTION_BARS + rest))
+        outro = edge
+    elif rest >= FLEX_BARS["break"][0]:
+        body.insert(max(1, count - 1), _instrumental("break", rest - rest % 2))
     else:
-        intro += 2 * (rest // 4)
-        outro += rest - 2 * (rest // 4)
+        intro += rest - rest % 2
     return [Part("intro", "Intro", bars=intro), *body, Part("outro", "Outro", bars=outro)]
 
 
