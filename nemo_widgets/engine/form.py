@@ -234,10 +234,10 @@ def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
 
 
 def _sized(parts: list[Part], total: int) -> list[Part]:
-    """Grow the instrumental sections in turn to even sizes, to their comfortable size and then to their largest,
-    until the form is `total` bars; an odd bar left goes to the outro."""
+    """Grow the intro and outro, then the breaks, in turn to even sizes, to their comfortable size and then to their
+    largest, until the form is `total` bars; an odd bar left goes to the last section that can take it."""
     bars = [p.length for p in parts]
-    flex = [i for i, p in enumerate(parts) if not p.lines]
+    flex = sorted((i for i, p in enumerate(parts) if not p.lines), key=lambda i: parts[i].kind == "break")
     extra = total - sum(bars)
     for limit in (1, 2):
         grown = True
@@ -249,7 +249,7 @@ def _sized(parts: list[Part], total: int) -> list[Part]:
                     bars[i] += step
                     extra -= step
                     grown = True
-    for i in reversed(flex):
+    for i in sorted(flex, reverse=True):
         if 0 < extra <= FLEX_BARS[parts[i].kind][2] - bars[i]:
             bars[i] += extra
             break
