@@ -69,7 +69,8 @@ def _check_language(text: str) -> None:
 
 
 def _tagged_blocks(text: str) -> list[tuple[SectionKind, str, list[str]]]:
-    """Sections from tags; [] when the text has no tag at all."""
+    """Sections from tags; [] when the text has no tag at all. A tag alone ("[Chorus]" after the chorus was written
+    once) sings that section again."""
     blocks: list[tuple[SectionKind, str, list[str]]] = []
     current: list[str] | None = None
     for raw in text.split("\n"):
@@ -85,7 +86,15 @@ def _tagged_blocks(text: str) -> list[tuple[SectionKind, str, list[str]]]:
                 current = []
                 blocks.append(("verse", "Verse", current))
             current.append(raw)
-    return blocks if _has_tags(text) else []
+    if not _has_tags(text):
+        return []
+    written: dict[str, list[str]] = {}
+    for kind, label, lines in blocks:  # a tag with no lines under it ("[Chorus]" again) repeats that section
+        if lines:
+            written[label] = written[kind] = lines
+        elif kind != "verse":
+            lines += written.get(label) or written.get(kind) or []
+    return blocks
 
 
 def _has_tags(text: str) -> bool:

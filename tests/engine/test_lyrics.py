@@ -58,6 +58,15 @@ def test_sections_from_every_tag_form():
     ]
 
 
+def test_a_tag_alone_repeats_its_section():
+    text = "[Verse 1]\nFirst line here\n[Chorus]\nHere we go again\n[Verse 2]\nSecond line here\n[Chorus]\n[Outro]"
+    sections = parse_lyrics(text).sections
+    assert [(s.label, [line.display for line in s.lines]) for s in sections] == [
+        ("Verse 1", ["First line here"]), ("Chorus", ["Here we go again"]), ("Verse 2", ["Second line here"]),
+        ("Chorus", ["Here we go again"])]
+    assert sections[1].lines[0] is not sections[3].lines[0]
+
+
 def test_stanzas_without_tags_find_the_chorus(full_lyrics):
     chorus = "We are young tonight\nWe are burning bright"
     text = f"First verse line\nSecond verse line\n\n{chorus}\n\nThird verse line\nFourth verse line\n\n{chorus}\n"
