@@ -57,12 +57,15 @@ _NUMBER_WORDS = {
 }
 _SECONDS_UNIT = r"(?:seconds?|secs?|s)"
 _DURATION = re.compile(
-    r"(?<![\w.'-])(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
-    r"(?P<half>\s+and\s+a\s+half)?(?P<gap>\s*-?\s*)(?P<unit>minutes?|mins?|m|" + _SECONDS_UNIT + r")(?:\b|(?=\d))"
-    r"(?:,?\s*(?:and\s+)?(?P<s>\d{1,2})(?:\s*-?\s*" + _SECONDS_UNIT + r")?\b(?!\s*(?:bpm|beats))"
-    r"|(?P<half2>\s+and\s+a\s+half))?"
+    r"(?<![\w.'-])(?P<n>\d+(?:\.\d+)?)(?P<gap>\s*(?:-\s*)?)(?P<unit>minutes?|mins?|m|" + _SECONDS_UNIT + r")(?:\b|(?=\d))"
+    r"(?:,?\s*(?:and\s+)?(?P<s>\d{1,2})(?:\s*(?:-\s*)?" + _SECONDS_UNIT + r")?\b(?!\s*(?:bpm|beats))"
+    r"|(?P<half>\s+and\s+a\s+half))?"
     r"(?!\s*(?:major|minor))",
     re.IGNORECASE,
+)
+_WORD_DURATION = re.compile(  # "two minutes", "a three-minute song", "a minute and a half" ("a second verse" is not)
+    r"\b(?P<n>" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?P<half>\s+and\s+a\s+half)?"
+    r"[\s-]+(?P<unit>minutes?|seconds)\b(?P<half2>\s+and\s+a\s+half)?"
 )
 _HALF_MINUTE = re.compile(r"\bhalf an? minute\b")
 _DECADE = re.compile(r"(?:19|20)?[2-9]0")  # "an 80s synth-pop song", "90s hip hop": a decade, not seconds
@@ -198,15 +201,15 @@ def _target_seconds(text: str) -> float | None:
     if _HALF_MINUTE.search(text):
         return 30.0
     for m in _DURATION.finditer(text):
-        word = m["n"].lower() in _NUMBER_WORDS
-        value = _NUMBER_WORDS.get(m["n"].lower()) or float(m["n"])
-        value += 0.5 if m["half"] or m["half2"] else 0.0
-        unit = m["unit"].lower()
-        if unit.startswith("m"):
+        value = float(m["n"]) + (0.5 if m["half"] else 0.0)
+        if m["unit"].lower().startswith("m"):
             return value * 60 + (int(m["s"]) if m["s"] else 0)
-        if word and not unit.endswith("s") or _is_decade(text, m):
-            continue
-        return value
+        if not _is_decade(text, m):
+            return value
+    if "minute" in text or "seconds" in text:
+        if m := _WORD_DURATION.search(text):
+            value = _NUMBER_WORDS[m["n"]] + (0.5 if m["half"] or m["half2"] else 0.0)
+            return value * 60 if m["unit"].startswith("m") else value
     if _has(text, "full song") or _has(text, "full-length") or _has(text, "full length"):
         return None
     if _has(text, "short") or _has(text, "jingle") or _has(text, "clip"):
