@@ -34,6 +34,7 @@ FOCUSED_LINES = 6  # lyrics this short make a focused song when no length is ask
 FOCUSED_SECONDS = (20.0, 40.0)
 FOCUSED_EDGES = ((2, 2), (1, 2), (1, 1), (4, 2), (4, 4), (8, 4), (8, 8))  # (intro, outro) bars, in preference order
 FULL_EDGE_BARS = 4
+LENGTH_TOLERANCE = 0.1  # a length asked for is met within this share, when the lyrics fit in it
 PRECHORUS_LINES = 2  # an untagged verse of three times this many lines hands its last ones to a pre-chorus
 # Bars of the instrumental sections the length is fitted with: (fewest, comfortable most, most).
 FLEX_BARS: dict[SectionKind, tuple[int, int, int]] = {"intro": (1, 4, 8), "break": (4, 8, 8), "outro": (1, 4, 8)}
@@ -216,7 +217,7 @@ def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
     """The first form that reaches `total` bars with comfortable intro, outro and breaks (else the nearest one),
     sized to exactly `total` bars when it can be: the lyrics as written when they are long for the length, then
     the sung order and its growth."""
-    best: tuple[int, list[Part]] | None = None
+    best: tuple[int, int, list[Part]] | None = None
     for body in chain([written] if len(written) < len(core) else [], _growth(core)):
         parts = [_instrumental("intro"), *body, _instrumental("outro")]
         fixed = sum(p.length for p in parts if p.lines)
@@ -226,11 +227,14 @@ def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
             return _sized(parts, total)
         miss = max(low - total, total - high, 0)
         if best is None or miss < best[0]:
-            best = (miss, parts)
+            best = (miss, low, parts)
         if low > total:
             break
     assert best is not None
-    return _sized(best[1], total)
+    miss, low, parts = best
+    if low - total > LENGTH_TOLERANCE * total:  # far too many lyrics for the length: no 1-bar intro and outro
+        total = low + 2
+    return _sized(parts, total)
 
 
 def _sized(parts: list[Part], total: int) -> list[Part]:
