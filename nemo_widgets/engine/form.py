@@ -37,7 +37,7 @@ FULL_EDGE_BARS = 4
 LENGTH_TOLERANCE = 0.1  # a length asked for is met within this share, when the lyrics fit in it
 PRECHORUS_LINES = 2  # an untagged verse of three times this many lines hands its last ones to a pre-chorus
 # Bars of the instrumental sections the length is fitted with: (fewest, comfortable most, most).
-FLEX_BARS: dict[SectionKind, tuple[int, int, int]] = {"intro": (1, 4, 8), "break": (4, 8, 8), "outro": (1, 4, 8)}
+FLEX_BARS: dict[SectionKind, tuple[int, int, int]] = {"intro": (1, 4, 8), "break": (4, 6, 8), "outro": (1, 4, 8)}
 INSTRUMENTAL_BODY: tuple[tuple[SectionKind, str], ...] = (
     ("verse", "Verse"), ("chorus", "Chorus"), ("verse", "Verse 2"), ("chorus", "Chorus"), ("bridge", "Bridge"),
     ("chorus", "Chorus"),
