@@ -153,11 +153,15 @@ def _sung_parts(lyrics: Lyrics, spec: SongSpec) -> list[Part]:
 
 def _sung_order(lyrics: Lyrics) -> list[Part]:
     """The writer's order, unless untagged lyrics hold one chorus: then it follows the verses (every second verse
-    when there are more than three), and a long verse hands its last lines to a pre-chorus."""
+    when there are more than three). In untagged lyrics a long verse before a chorus hands its last lines to a
+    pre-chorus."""
     parts = [Part(s.kind, s.label, s.lines) for s in lyrics.sections]
     choruses = [p for p in parts if p.kind == "chorus"]
-    if lyrics.tagged or len(choruses) != 1:
+    if lyrics.tagged:
         return parts
+    if len(choruses) != 1:
+        return [q for p, after in zip(parts, [*parts[1:], None])
+                for q in (_with_prechorus(p) if after is not None and after.kind == "chorus" else [p])]
     chorus = choruses[0]
     verses = [p for p in parts if p.kind != "chorus"]
     order = [chorus] if parts[0] is chorus else []

@@ -54,6 +54,18 @@ def test_a_repeated_stanza_is_the_chorus():
         _stanza(samples.REPEATED_STANZA, 0), _stanza(samples.REPEATED_STANZA, 2)]
 
 
+def test_a_long_untagged_verse_builds_into_the_chorus_with_a_prechorus():
+    verse = ("Rain is falling on the station roof\nEvery window holds a yellow glow\nI have kept the letters as my proof\n"
+             "Counting trains that come and go\nSomeone whistles down the empty hall\nI can feel the morning call")
+    chorus = "Sing it loud sing it loud tonight\nEvery voice is burning bright"
+    for text in (f"{verse}\n\n{chorus}", f"{verse}\n\n{chorus}\n\n{verse.replace('I ', 'We ')}\n\n{chorus}"):
+        arr = _song(text, "a pop song")
+        kinds = [s.kind for s in arr.sections if s.sung]
+        assert kinds[:3] == ["verse", "prechorus", "chorus"], kinds
+        prechorus = next(i for i, s in enumerate(arr.sections) if s.kind == "prechorus")
+        assert _section_text(arr, prechorus) == verse.splitlines()[-2:]
+
+
 @pytest.mark.parametrize("prompt", ["a pop song at 116 bpm", "a rock song at 150 bpm", "a folk song at 100 bpm",
                                     "an r&b song at 80 bpm", "a ballad at 66 bpm", "an edm track at 128 bpm"])
 def test_four_untagged_lines_make_a_focused_song_with_a_chorus(prompt):
