@@ -34,6 +34,7 @@ FOCUSED_LINES = 6  # lyrics this short make a focused song when no length is ask
 FOCUSED_SECONDS = (20.0, 40.0)
 FOCUSED_EDGES = ((2, 2), (1, 2), (1, 1), (4, 2), (4, 4), (8, 4), (8, 8))  # (intro, outro) bars, in preference order
 FULL_EDGE_BARS = 4
+SHORT_LYRIC_BARS = 16  # a lyric this short is sung again whole to fill a long song; a longer one repeats its chorus
 LENGTH_TOLERANCE = 0.1  # a length asked for is met within this share, when the lyrics fit in it
 PRECHORUS_LINES = 2  # an untagged verse of three times this many lines hands its last ones to a pre-chorus
 # Bars of the instrumental sections the length is fitted with: (fewest, comfortable most, most).
@@ -143,7 +144,7 @@ def _sung_parts(lyrics: Lyrics, spec: SongSpec) -> list[Part]:
     core = _sung_order(lyrics)
     if spec.target_seconds is not None:
         written = [Part(s.kind, s.label, s.lines) for s in lyrics.sections]
-        return _fit(written, core, _bars_for_seconds(spec.target_seconds, bar_seconds))
+        return _fit(written, core, spec.target_seconds, bar_seconds)
     if len(lyrics.lines) <= FOCUSED_LINES:
         return _focused(core, lyrics.tagged, bar_seconds)
     verses = sum(1 for p in core if p.kind == "verse")
@@ -193,7 +194,8 @@ def _instrumental(kind: SectionKind, bars: int | None = None) -> Part:
 
 def _growth(core: list[Part]) -> Iterator[list[Part]]:
     """Ever longer forms of the sung order: the chorus again at the end, a break before the last chorus, a double
-    last chorus, a solo after the first chorus, then the whole lyric again after another break, and again."""
+    last chorus, a solo after the first chorus, then after another break the whole lyric again (a short one) or
+    the chorus again, and again."""
     chorus = next((p for p in reversed(core) if p.kind == "chorus"), None)
     body = list(core)
     yield body
@@ -211,16 +213,18 @@ def _growth(core: list[Part]) -> Iterator[list[Part]]:
     if first is not None and first + 1 < len(body) and body[first + 1].lines:
         body = [*body[:first + 1], _instrumental("break"), *body[first + 1:]]
         yield body
+    again = core if chorus is None or sum(p.length for p in core) <= SHORT_LYRIC_BARS else [chorus]
     while True:
         final_break = max((i for i, p in enumerate(body) if not p.lines), default=len(body))
-        body = [*body[:final_break], _instrumental("break"), *(_copy(p) for p in core), *body[final_break:]]
+        body = [*body[:final_break], _instrumental("break"), *(_copy(p) for p in again), *body[final_break:]]
         yield body
 
 
-def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
-    """The first form that reaches `total` bars with comfortable intro, outro and breaks (else the nearest one),
-    sized to exactly `total` bars when it can be: the lyrics as written when they are long for the length, then
-    the sung order and its growth."""
+def _fit(written: list[Part], core: list[Part], seconds: float, bar_seconds: float) -> list[Part]:
+    """The first form that reaches `seconds` with comfortable intro, outro and breaks (else the nearest one),
+    sized to the bar: the lyrics as written when they are long for the length, then the sung order and its
+    growth. Lyrics far too long for the length are all sung with a 2-bar intro and outro."""
+    total = _bars_for_seconds(seconds, bar_seconds)
     best: tuple[int, int, list[Part]] | None = None
     for body in chain([written] if len(written) < len(core) else [], _growth(core)):
         parts = [_instrumental("intro"), *body, _instrumental("outro")]
@@ -235,8 +239,8 @@ def _fit(written: list[Part], core: list[Part], total: int) -> list[Part]:
         if low > total:
             break
     assert best is not None
-    miss, low, parts = best
-    if low - total > LENGTH_TOLERANCE * total:  # far too many lyrics for the length: no 1-bar intro and outro
+    _, low, parts = best
+    if low * bar_seconds + TAIL_SECONDS > (1 + LENGTH_TOLERANCE) * seconds:
         total = low + 2
     return _sized(parts, total)
 

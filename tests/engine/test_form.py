@@ -89,7 +89,8 @@ def test_tagged_lyrics_keep_the_writers_order():
 
 
 @pytest.mark.parametrize("lyrics", ["FOUR_LINES", "PLAIN_STANZAS", "TAGGED"])
-@pytest.mark.parametrize(("length", "seconds"), [("a 45 second song", 45), ("90 seconds", 90), ("2 minutes", 120)])
+@pytest.mark.parametrize(("length", "seconds"), [("a 45 second song", 45), ("90 seconds", 90), ("2 minutes", 120),
+                                                  ("a four-minute song", 240)])
 def test_a_requested_length_is_met_with_lyrics(lyrics, length, seconds):
     text = getattr(samples, lyrics)
     arr = _song(text, f"a pop song, {length}")
