@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_video_options(parser)
     parser.add_argument("--title", help="the title card's text (default: the song's first line)")
     parser.add_argument("--duration", type=float, metavar="SECONDS",
-                        help=f"an instrumental's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
+                        help=f"the song's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="also keep the song folder (wav, stems, MIDI, timing) here")
     parser.set_defaults(run=run)
 

@@ -23,7 +23,7 @@ def compose(lyrics: Lyrics | None, spec: SongSpec) -> Arrangement:
     """Write the song. Same spec (seed included), same song."""
     preset = PRESETS[spec.genre]
     rng = random.Random(spec.seed)
-    sections, slots = plan_form(lyrics, spec, preset, rng)
+    sections, slots, lyrics = plan_form(lyrics, spec, preset, rng)
     phrases: list[Phrase] = []
     if lyrics is not None and not spec.instrumental:
         first_word = _first_word_indices(lyrics)

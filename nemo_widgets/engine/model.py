@@ -59,6 +59,7 @@ class Section:
 @dataclass(frozen=True)
 class Lyrics:
     sections: tuple[Section, ...]
+    tagged: bool = False  # the writer named the sections, so the form keeps their order
 
     @property
     def lines(self) -> tuple[Line, ...]:

@@ -18,16 +18,15 @@ import numpy as np
 from nemo_widgets.engine.band import arrange_band, render_band
 from nemo_widgets.engine.compose import compose
 from nemo_widgets.engine.errors import EngineInputError
+from nemo_widgets.engine.form import TAIL_SECONDS
 from nemo_widgets.engine.genres import PRESETS
 from nemo_widgets.engine.mix import mix_and_master
 from nemo_widgets.engine.model import SAMPLE_RATE, Arrangement, Lyrics, SongSpec, SungPhrase, VoiceName
 from nemo_widgets.engine.outputs import lrc_text, midi_file, syllable_timings, timing_document, write_song_folder
-from nemo_widgets.engine.request import read_request
+from nemo_widgets.engine.request import MAX_MINUTES, read_request
 from nemo_widgets.engine.voices import load_singer
 
-MAX_MINUTES = 8.0
 SINGING_THREADS = 2  # the vocoders release the GIL: lines are sung two at a time
-TAIL_SECONDS = 1.5  # room after the last bar for reverb and the final chord's release
 
 Progress = Callable[[str, float], None]
 

@@ -51,7 +51,27 @@ _KEY = re.compile(
 )
 _ASPECT = re.compile(r"(?<![\d:.])(?:" + "|".join(map(re.escape, ASPECTS)) + r")(?![\d:])")  # never a time
 _MINUTES_SECONDS = re.compile(r"\b(\d{1,2}):([0-5]\d)\b")
-_DURATION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m)\b(?!\s*(?:major|minor))", re.IGNORECASE)
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50,
+    "sixty": 60, "ninety": 90,
+}
+_SECONDS_UNIT = r"(?:seconds?|secs?|s)"
+_DURATION = re.compile(
+    r"(?<![\w.'-])(?P<n>\d+(?:\.\d+)?)(?P<gap>\s*(?:-\s*)?)(?P<unit>minutes?|mins?|m|" + _SECONDS_UNIT + r")(?:\b|(?=\d))"
+    r"(?:,?\s*(?:and\s+)?(?P<s>\d{1,2})(?:\s*(?:-\s*)?" + _SECONDS_UNIT + r")?\b(?!\s*(?:bpm|beats))"
+    r"|(?P<half>\s+and\s+a\s+half))?"
+    r"(?!\s*(?:major|minor))",
+    re.IGNORECASE,
+)
+_WORD_DURATION = re.compile(  # "two minutes", "a three-minute song", "a minute and a half" ("a second verse" is not)
+    r"\b(?P<n>" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?P<half>\s+and\s+a\s+half)?"
+    r"[\s-]+(?P<unit>minutes?|seconds)\b(?P<half2>\s+and\s+a\s+half)?"
+)
+_HALF_MINUTE = re.compile(r"\bhalf an? minute\b")
+_DECADE = re.compile(r"(?:19|20)?[2-9]0")  # "an 80s synth-pop song", "90s hip hop": a decade, not seconds
+DECADE_WORDS = ("style", "vibe", "vibes", "era", "music", "song", "songs", "sound", "inspired", "throwback", "retro",
+                "feel", "synth", "synths", "hit", "hits", "classic", "disco", "jazz", "funk", "new wave")
 _SEED = re.compile(r"\bseed\s*[:=#]?\s*(\d+)\b", re.IGNORECASE)
 
 
@@ -185,19 +205,36 @@ def _instrumental(text: str) -> bool:
 
 
 def _target_seconds(text: str) -> float | None:
+    """The length asked for: "2:30", "90 seconds", "a 45-second song", "2 minutes 30", "two minutes", "a minute and
+    a half", "1.5 min"; "short", "jingle" or "clip" alone mean SHORT_SECONDS. Decades ("80s pop") are not lengths,
+    nor is "a second verse"."""
     if m := _MINUTES_SECONDS.search(text):
         return int(m[1]) * 60.0 + int(m[2])
+    if _HALF_MINUTE.search(text):
+        return 30.0
     for m in _DURATION.finditer(text):
-        value, unit = float(m[1]), m[2].lower()
-        if unit.startswith("m") and not unit.startswith("ms"):
-            return value * 60
-        if unit.startswith("s"):
+        value = float(m["n"]) + (0.5 if m["half"] else 0.0)
+        if m["unit"].lower().startswith("m"):
+            return value * 60 + (int(m["s"]) if m["s"] else 0)
+        if not _is_decade(text, m):
             return value
+    if "minute" in text or "seconds" in text:
+        if m := _WORD_DURATION.search(text):
+            value = _NUMBER_WORDS[m["n"]] + (0.5 if m["half"] or m["half2"] else 0.0)
+            return value * 60 if m["unit"].startswith("m") else value
     if _has(text, "full song") or _has(text, "full-length") or _has(text, "full length"):
         return None
     if _has(text, "short") or _has(text, "jingle") or _has(text, "clip"):
         return SHORT_SECONDS
     return None
+
+
+def _is_decade(text: str, m: re.Match[str]) -> bool:
+    if m["unit"].lower() != "s" or m["gap"] or not _DECADE.fullmatch(m["n"]):
+        return False
+    rest = text[m.end():].lstrip()
+    aliases = (alias for preset in PRESETS.values() for alias in preset.aliases)
+    return any(re.match(re.escape(word) + r"(?![\w])", rest) for word in (*DECADE_WORDS, *aliases))
 
 
 def _seed(prompt: str) -> int:

@@ -136,7 +136,7 @@ class NemoMagics(Magics):
     @argument("--seed", type=int, help="another seed gives another melody")
     @argument("--title", help="the title card's text (default: the song's first line)")
     @argument("--instrumental", action="store_true", help="no vocals (the cell body may then be empty)")
-    @argument("--duration", type=float, help=f"an instrumental's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
+    @argument("--duration", type=float, help=f"the song's length in seconds ({MIN_SONG_SECONDS}-{MAX_SONG_SECONDS})")
     @argument("--out", default=None, help="where to write the MP4 (default nemo_exports/<render id>.mp4)")
     def song(self, line: str, cell: str) -> SongResult | None:
         """Make a song from the lyrics in the cell body; shows progress and the video, returns a SongResult."""

@@ -6,6 +6,7 @@ from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.lyrics import MAX_WORDS, parse_lyrics
 from nemo_widgets.engine.pronounce import syllabify
 from nemo_widgets.engine.textnorm import expand_token
+from tests.engine import samples
 
 # word -> (syllable count, index of the primary-stressed syllable or None for an unstressed function word)
 WORDS = {
@@ -57,6 +58,15 @@ def test_sections_from_every_tag_form():
     ]
 
 
+def test_a_tag_alone_repeats_its_section():
+    text = "[Verse 1]\nFirst line here\n[Chorus]\nHere we go again\n[Verse 2]\nSecond line here\n[Chorus]\n[Outro]"
+    sections = parse_lyrics(text).sections
+    assert [(s.label, [line.display for line in s.lines]) for s in sections] == [
+        ("Verse 1", ["First line here"]), ("Chorus", ["Here we go again"]), ("Verse 2", ["Second line here"]),
+        ("Chorus", ["Here we go again"])]
+    assert sections[1].lines[0] is not sections[3].lines[0]
+
+
 def test_stanzas_without_tags_find_the_chorus(full_lyrics):
     chorus = "We are young tonight\nWe are burning bright"
     text = f"First verse line\nSecond verse line\n\n{chorus}\n\nThird verse line\nFourth verse line\n\n{chorus}\n"
@@ -64,7 +74,25 @@ def test_stanzas_without_tags_find_the_chorus(full_lyrics):
     assert [(s.kind, s.label) for s in sections] == [
         ("verse", "Verse 1"), ("chorus", "Chorus"), ("verse", "Verse 2"), ("chorus", "Chorus")
     ]
-    assert [s.kind for s in parse_lyrics("Just one stanza\nof two lines").sections] == ["verse"]
+    assert [s.kind for s in parse_lyrics("Just one stanza\nof two lines").sections] == ["chorus"]
+
+
+def test_untagged_lyrics_always_get_a_chorus():
+    def labelled(text):
+        lyrics = parse_lyrics(text)
+        assert not lyrics.tagged
+        return [(s.label, [line.display for line in s.lines]) for s in lyrics.sections]
+
+    stanzas = [s.splitlines() for s in samples.PLAIN_STANZAS.strip().split("\n\n")]
+    assert labelled(samples.PLAIN_STANZAS) == [("Verse 1", stanzas[0]), ("Chorus", stanzas[1]), ("Verse 2", stanzas[2])]
+    lines = samples.FOUR_LINES.splitlines()
+    assert labelled(samples.FOUR_LINES) == [("Verse", lines[:2]), ("Chorus", lines[2:])]
+    refrain = "Walking down the road\nSun upon my back\nOh carry me home\n\nRiver running cold\nNothing in my pack\nOh carry me home"
+    assert labelled(refrain) == [("Verse 1", ["Walking down the road", "Sun upon my back"]), ("Chorus", ["Oh carry me home"]),
+                                 ("Verse 2", ["River running cold", "Nothing in my pack"]), ("Chorus", ["Oh carry me home"])]
+    hook = "I will follow you tonight\nAcross the river wide\nI will follow you tonight\nUntil the morning light"
+    assert [label for label, _ in labelled(hook)] == ["Chorus"]
+    assert parse_lyrics(samples.TAGGED).tagged
 
 
 def test_emoji_and_punctuation_kept_for_display_only():

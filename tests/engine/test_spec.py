@@ -81,7 +81,10 @@ def test_voice_and_instrumental():
 @pytest.mark.parametrize(
     ("prompt", "seconds"),
     [("30 seconds", 30), ("a 45s jingle", 45), ("2 minutes", 120), ("2:30 long", 150), ("short clip", 30),
-     ("full song", None), ("pop", None)],
+     ("full song", None), ("pop", None), ("a 45 second song", 45), ("a 45-second song", 45), ("90 seconds", 90),
+     ("2 minutes 30 seconds", 150), ("2m30s", 150), ("two minutes", 120), ("a minute and a half", 90),
+     ("half a minute", 30), ("a three-minute rock song, 100 bpm", 180), ("an 80s synth-pop song", None),
+     ("90s hip hop", None), ("pop with a second verse", None), ("a 30s clip", 30)],
 )
 def test_length(prompt, seconds):
     assert parse_spec(prompt).target_seconds == seconds

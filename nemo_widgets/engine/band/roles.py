@@ -31,6 +31,8 @@ def section_roles(arr: Arrangement, genre_drops: bool) -> tuple[SectionRole, ...
     sections = arr.sections
     choruses = [i for i, s in enumerate(sections) if s.kind == "chorus"]
     last_chorus = choruses[-1] if choruses else None
+    while last_chorus is not None and last_chorus - 1 in choruses:  # a double last chorus: break down before both
+        last_chorus -= 1
     roles = []
     for i, section in enumerate(sections):
         following = sections[i + 1] if i + 1 < len(sections) else None
