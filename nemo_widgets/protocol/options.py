@@ -43,7 +43,7 @@ class SongOptions:
     aspect: Aspect | None = None
     title: str | None = None  # "" asks for no title card
     instrumental: bool | None = None
-    duration: float | None = None  # target seconds; songs are whole sections, so one may come out longer
+    duration: float | None = None  # target seconds: met within 10 % with lyrics that fit, 5 % for instrumentals
 
     def __post_init__(self) -> None:
         if self.voice is not None and self.voice not in VOICES:
