@@ -75,6 +75,7 @@ class SongStudio(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self.session = session
         self._owns_session = session is None  # a session the studio opened is closed with it
+        self._generating = False  # a Generate request is running or waiting to run
         self._song_callbacks = CallbackDispatcher()
         self._export_callbacks = CallbackDispatcher()
         self._connected = False
@@ -135,7 +136,11 @@ class SongStudio(anywidget.AnyWidget):
                 self.send({"type": "video", "name": self._video[0]}, [self._video[1]])
             self._start(self._connect())
         elif kind == "generate":
-            self._start(self.generate())
+            if self._generating:  # clicks queued while the kernel was busy, or a double click: one song, one charge
+                self._say("notice", "A song is already being made: that click was ignored.")
+                return
+            self._generating = True
+            self._start(self._generate_once())
         elif kind == "refine":
             self._start(self.refine(str(content.get("text", ""))))
         elif kind == "export":
@@ -185,6 +190,12 @@ class SongStudio(anywidget.AnyWidget):
             self.backend = describe_backend(self.session.client)
             self.status = "Ready."
         return self.session
+
+    async def _generate_once(self) -> None:
+        try:
+            await self.generate()
+        finally:
+            self._generating = False
 
     async def generate(self) -> None:
         """Make a song from the lyrics and style in the boxes, then render a preview video."""

@@ -171,3 +171,15 @@ def test_a_closed_studio_and_session_refuse_more_work_clearly(backend, identity,
     press(studio, {"type": "generate"})
     assert studio.error["message"].startswith("This session is closed")
     studio.close()
+
+
+@pytest.mark.slow
+def test_generate_clicks_queued_while_a_song_is_made_make_one_song(backend, identity, tmp_path, short_lyrics):
+    studio = studio_on(backend, identity, tmp_path, lyrics=short_lyrics, prompt="a chill lo-fi song", seed=1)
+    for _ in range(3):  # three clicks that reach the kernel together (it was busy, or a double click)
+        studio._on_message(studio, {"type": "generate"}, [])
+    press(studio, {"type": "dismiss_error"})
+    assert studio.error == {} and studio.credits == 80  # one song, charged once
+    notices = [e["text"] for e in studio.transcript if e["role"] == "notice"]
+    assert notices == ["A song is already being made: that click was ignored."] * 2
+    assert len(sent(studio, "video")) == 1
