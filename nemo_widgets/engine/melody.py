@@ -38,9 +38,9 @@ class Register:
 REGISTERS: dict[SectionKind, Register] = {
     "intro": Register(0.3, 0.22, 0.0, 0.55),
     "verse": Register(0.3, 0.22, 0.0, 0.55),
-    "prechorus": Register(0.4, 0.16, 0.07, 0.85),
+    "prechorus": Register(0.4, 0.16, 0.1, 1.0),
     "chorus": Register(0.6, 0.2, 0.0, 0.5),
-    "bridge": Register(0.5, 0.22, 0.0, 0.15),
+    "bridge": Register(0.5, 0.22, 0.0, 0.0),
     "break": Register(0.5, 0.22, 0.0, 0.5),
     "outro": Register(0.3, 0.22, 0.0, 0.55),
 }

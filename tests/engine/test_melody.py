@@ -129,3 +129,18 @@ def test_same_seed_same_melody_other_seed_other_melody(voice):
     assert _song(voice, "a rock song", 7) == _song(voice, "a rock song", 7)
     melodies = {tuple(n.midi for n in _song(voice, "a rock song", s).notes) for s in range(5)}
     assert len(melodies) >= 4
+
+
+@pytest.mark.parametrize("voice,prompt,seed", CASES)
+def test_prechorus_climbs_and_bridge_falls_from_high(voice, prompt, seed):
+    """The pre-chorus climbs line by line between the verse and the chorus; the bridge contrasts by falling from
+    high where verse lines rise."""
+    arr = _song(voice, prompt, seed, samples.WITH_PRECHORUS)
+    by_kind = {kind: [[n.midi for n in p.notes] for p in _phrases(arr, kind)]
+               for kind in ("verse", "prechorus", "chorus", "bridge")}
+    first, second = by_kind["prechorus"][:2]
+    assert mean(second) > mean(first) and max(second) >= max(first)
+    verse, chorus = (mean(m for line in by_kind[k] for m in line) for k in ("verse", "chorus"))
+    assert verse < mean(first + second) < chorus
+    bridge = by_kind["bridge"]
+    assert mean(m for line in bridge for m in line[: len(line) // 2]) > mean(m for line in bridge for m in line[len(line) // 2:])
