@@ -3,7 +3,7 @@
 A Viterbi search over the scale tones inside the voice's range. Each line follows a guide
 curve: an arc that rises to a peak and falls to the cadence, placed in the register of its
 section (the chorus well above the verse, the pre-chorus climbing line by line, the bridge
-falling from high). Verse lines answer the section's first line or repeat it a step higher
+falling from high). Verse lines answer the section's first line or repeat it a third higher
 (a sequence). Costs favour steps, allow thirds and some leaps of a 4th to a 6th, each big
 leap followed by a step back the other way, avoid repeated notes, and put chord tones on
 strong syllables. A chorus line may carry the hook: a leap of a 4th or more up to a held
@@ -32,7 +32,7 @@ class Register:
     centre: float  # the middle of its lines
     height: float  # how far a line's arc rises above and falls below the centre
     climb: float  # added to the centre per line (a pre-chorus climbs)
-    peak: float  # where in the line (0..1) the arc peaks; low peaks fall from high (the bridge)
+    peak: float  # where in the line (0..1) the arc peaks: 0 falls from high (bridge), 1 climbs to the end
 
 
 REGISTERS: dict[SectionKind, Register] = {
