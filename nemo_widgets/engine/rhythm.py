@@ -24,6 +24,7 @@ _GAP_BETWEEN_WORDS = {1: 0.25, 2: 0.0, 3: 0.35, 4: 0.6, 5: 1.4, 6: 1.6}
 UNSTRESSED_HELD = 0.6  # cost of holding an unstressed syllable for 3 eighths or more
 LEGATO_SHORT = 0.3  # cost, in a legato line, of a stressed syllable shorter than 3 eighths
 HELD = (3, 4)  # eighths a held syllable lasts
+UNHELD_HOLD = 6.0  # cost of not holding the syllable asked to be held: it gives way only if the line cannot fit
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def place_syllables(
         if legato and before == 1 and gap < HELD[0]:
             cost += LEGATO_SHORT
         if i - 1 == hold and gap not in HELD:
-            cost += 6.0
+            cost += UNHELD_HOLD
         return cost
 
     inf = float("inf")
