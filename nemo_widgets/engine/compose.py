@@ -3,20 +3,23 @@
 Melodies are remembered so a song sounds written rather than generated: a repeated
 lyric line is sung to the same tune, a verse line reuses the tune of the same line in
 the first verse when its stresses match, and chorus lines that scan like the chorus's
-first line repeat it as a hook.
+first line repeat it. The chorus's first line carries the hook: a stressed syllable near
+its middle is held and reached by a leap up to the top of the voice.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from nemo_widgets.engine.form import BEATS_PER_BAR, LineSlot, plan_form
 from nemo_widgets.engine.genres import PRESETS
-from nemo_widgets.engine.melody import CONTOURS, MelodyNote, sing_line
+from nemo_widgets.engine.melody import LinePlan, MelodyNote, sing_line
 from nemo_widgets.engine.model import Arrangement, Chord, Line, Lyrics, Phrase, SectionKind, SongSpec, VocalNote
 from nemo_widgets.engine.rhythm import Placement, SyllableSlot, metrical_weight, place_syllables
 
 Tune = tuple[Placement, tuple[int, ...]]
+LEGATO: tuple[SectionKind, ...] = ("chorus", "bridge")  # sections whose stressed syllables are held longer
 
 
 def compose(lyrics: Lyrics | None, spec: SongSpec) -> Arrangement:
@@ -28,6 +31,8 @@ def compose(lyrics: Lyrics | None, spec: SongSpec) -> Arrangement:
     if lyrics is not None and not spec.instrumental:
         first_word = _first_word_indices(lyrics)
         tunes: dict[object, Tune] = {}
+        models: dict[int, tuple[int, ...]] = {}  # section index -> its first line's pitches
+        previous: int | None = None
         for slot in slots:
             line = lyrics.lines[slot.line_index]
             kind = sections[slot.section_index].kind
@@ -35,10 +40,14 @@ def compose(lyrics: Lyrics | None, spec: SongSpec) -> Arrangement:
             keys = (("text", _sung_text(line)), ("position", kind, slot.position, pattern), ("hook", kind, pattern))
             tune = next((tunes[k] for k in keys if k in tunes), None)
             if tune is None:
-                tune = _new_tune(line, slot, sections[slot.section_index].chords, kind, spec, rng)
+                plan = LinePlan(kind=kind, position=slot.position, last=slot.last_in_section,
+                                model=models.get(slot.section_index, ()), previous=previous)
+                tune = _new_tune(line, slot, sections[slot.section_index].chords, plan, spec, rng)
             for k in keys:
-                if k[0] != "hook" or slot.position == 0:
+                if k[0] != "hook" or (slot.position == 0 and kind == "chorus"):
                     tunes.setdefault(k, tune)
+            models.setdefault(slot.section_index, tune[1])
+            previous = tune[1][-1]
             phrases.append(_phrase(line, slot, tune, first_word[slot.line_index], preset.swing))
     return Arrangement(spec=spec, lyrics=lyrics or Lyrics(sections=()), bpm=spec.bpm,
                        beats_per_bar=BEATS_PER_BAR, sections=sections, phrases=tuple(phrases))
@@ -64,18 +73,24 @@ def _stress_pattern(line: Line) -> tuple[tuple[int, bool], ...]:
     return tuple((s.stress, s.word_start) for s in _syllable_slots(line))
 
 
+def _hook_syllable(syllables: list[SyllableSlot]) -> int | None:
+    """The stressed syllable nearest the line's middle (neither its first nor its last), to hold as the hook."""
+    inner = [i for i in range(1, len(syllables) - 1) if syllables[i].stress == 1]
+    return min(inner, key=lambda i: abs(i - 0.45 * (len(syllables) - 1)), default=None)
+
+
 def _new_tune(
-    line: Line, slot: LineSlot, chords: tuple[Chord, ...], kind: SectionKind, spec: SongSpec, rng: random.Random
+    line: Line, slot: LineSlot, chords: tuple[Chord, ...], plan: LinePlan, spec: SongSpec, rng: random.Random
 ) -> Tune:
     syllables = _syllable_slots(line)
-    placement = place_syllables(syllables, slot.bars, rng)
+    hook = _hook_syllable(syllables) if plan.kind == "chorus" and plan.position == 0 else None
+    placement = place_syllables(syllables, slot.bars, rng, legato=plan.kind in LEGATO, hold=hook)
     notes = [
-        MelodyNote(beat=slot.start + start / 2, strong=s.stress == 1 or metrical_weight(start) >= 3)
-        for s, start in zip(syllables, placement.starts)
+        MelodyNote(beat=slot.start + start / 2, length=length / 2,
+                   strong=s.stress == 1 or metrical_weight(start) >= 3)
+        for s, start, length in zip(syllables, placement.starts, placement.lengths)
     ]
-    cadence = "home" if slot.last_in_section else ("open" if slot.position % 2 == 1 else "any")
-    shape = CONTOURS[-1] if slot.last_in_section else CONTOURS[slot.position % (len(CONTOURS) - 1)]
-    pitches = sing_line(notes, chords, spec.key, spec.voice, kind, shape, cadence, rng)
+    pitches = sing_line(notes, chords, spec.key, spec.voice, replace(plan, hook=hook), rng)
     return placement, tuple(pitches)
 
 

@@ -2,7 +2,9 @@
 
 Dynamic programming over an eighth-note grid: the cost of a placement weighs the
 syllable's stress against the metrical weight of its position and keeps the spacing
-natural (syllables of one word close together, rests between words allowed).
+natural (syllables of one word close together, rests between words allowed). Long notes
+go to stressed syllables, not to "the" or "-ing"; a legato line (chorus, bridge) holds its
+stressed syllables longer, and one syllable may be asked to be held (the chorus hook).
 A seeded jitter on the costs gives another seed another, equally valid, rhythm.
 """
 
@@ -19,6 +21,10 @@ _SECONDARY = {4: 0.2, 3: 0.2, 2: 0.5, 1: 1.5}
 _UNSTRESSED = {4: 1.2, 3: 0.8, 2: 0.4, 1: 0.0}
 _GAP_IN_WORD = {1: 0.0, 2: 0.5, 3: 1.2, 4: 2.0}
 _GAP_BETWEEN_WORDS = {1: 0.25, 2: 0.0, 3: 0.35, 4: 0.6, 5: 1.4, 6: 1.6}
+UNSTRESSED_HELD = 0.6  # cost of holding an unstressed syllable for 3 eighths or more
+LEGATO_SHORT = 0.3  # cost, in a legato line, of a stressed syllable shorter than 3 eighths
+HELD = (3, 4)  # eighths a held syllable lasts
+UNHELD_HOLD = 6.0  # cost of not holding the syllable asked to be held: it gives way only if the line cannot fit
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,10 @@ def metrical_weight(eighth: int) -> int:
     return 1
 
 
-def place_syllables(syllables: list[SyllableSlot], bars: int, rng: random.Random) -> Placement:
-    """Choose grid positions for the syllables of one line inside `bars` bars."""
+def place_syllables(
+    syllables: list[SyllableSlot], bars: int, rng: random.Random, *, legato: bool = False, hold: int | None = None
+) -> Placement:
+    """Choose grid positions for the syllables of one line inside `bars` bars; `hold` is held for HELD eighths."""
     n = len(syllables)
     grid = bars * EIGHTHS_PER_BAR
     lo = -PICKUP if syllables[0].stress == 0 else 0
@@ -65,7 +73,15 @@ def place_syllables(syllables: list[SyllableSlot], bars: int, rng: random.Random
 
     def gap_cost(i: int, gap: int) -> float:
         table = _GAP_BETWEEN_WORDS if syllables[i].word_start else _GAP_IN_WORD
-        return table.get(gap, 4.0 + gap * 0.5)
+        cost = table.get(gap, 4.0 + gap * 0.5)
+        before = syllables[i - 1].stress
+        if before == 0 and gap >= HELD[0]:
+            cost += UNSTRESSED_HELD
+        if legato and before == 1 and gap < HELD[0]:
+            cost += LEGATO_SHORT
+        if i - 1 == hold and gap not in HELD:
+            cost += UNHELD_HOLD
+        return cost
 
     inf = float("inf")
     best: list[dict[int, float]] = [{p: place_cost(0, p) + (0.0 if p <= 0 else 0.4 * p) for p in positions}]
@@ -96,7 +112,7 @@ def place_syllables(syllables: list[SyllableSlot], bars: int, rng: random.Random
     for i in range(n):
         if i + 1 < n:
             gap = starts[i + 1] - starts[i]
-            lengths.append(gap if gap <= 4 or not syllables[i + 1].word_start else 2)
+            lengths.append(gap if gap <= HELD[-1] or not syllables[i + 1].word_start else 2)
         else:
             lengths.append(max(1, min(4, grid - 2 - starts[i])))
     return Placement(tuple(starts), tuple(lengths))

@@ -147,3 +147,47 @@ Hey you
 Go go go
 Bye bye
 """
+
+WITH_PRECHORUS = """\
+[Verse 1]
+Streetlights flicker on the avenue
+Every window glowing orange and blue
+I keep walking with my collar up
+Holding on to what is left of us
+
+[Pre-Chorus]
+Something's rising underneath my skin
+I can feel the night is pulling me in
+
+[Chorus]
+Let the thunder roll across the sky
+We were never meant to say goodbye
+Let the thunder roll
+Let it carry us home
+
+[Verse 2]
+Empty trains are rattling through the dark
+Every stranger carries half a heart
+I keep counting every step I take
+Every promise that we swore to break
+
+[Pre-Chorus]
+Something's rising underneath my skin
+I can feel the night is pulling me in
+
+[Chorus]
+Let the thunder roll across the sky
+We were never meant to say goodbye
+Let the thunder roll
+Let it carry us home
+
+[Bridge]
+Quiet now the storm has passed
+Nothing good was built to last
+
+[Chorus]
+Let the thunder roll across the sky
+We were never meant to say goodbye
+Let the thunder roll
+Let it carry us home
+"""
