@@ -36,7 +36,7 @@ MUTED = -30.0
 HARMONIC_BINS = 13  # 20 Hz bins: the free-phase branch's harmonic peaks at a spoken pitch down to ~150 Hz
 SPACE, PAD = 16, 0
 SILENT_GAIN = 1e-6
-CONTINUATION = " ə ə ə!"  # spoken after the line (then dropped) so the line's last word is not whispered as an utterance's end
+CONTINUATION = " ə"  # spoken after the line (then dropped) so the line's last word is not whispered as an utterance's end
 _PUNCTUATION = re.compile(r"[;:,.!?—…\"()“”]")
 
 
@@ -73,8 +73,7 @@ class HibariSinger:
         speed = np.asarray([1.0], np.float32)
         natural = self._natural.run(None, {"ids": ids[None], "speed": speed})[0] * STEP_SECONDS
         plan = plan_timing(line.units, natural, line.notes)
-        trail = np.array([u.part == "trail" for u in line.units])
-        steps = spoken_frames(np.where(trail, natural, plan.seconds), natural, line.units, STEP_SECONDS)
+        steps = spoken_frames(plan.seconds, natural, line.units, STEP_SECONDS)
         spoken = self._timed.run(None, {"ids": ids[None], "speed": speed, DURATION_TENSOR: steps.astype(np.float32)})
         lh, th, ln, lr, phi, f0 = (o[0] for o in spoken)
         positions = np.minimum(frame_positions(plan.seconds, steps * STEP_SECONDS, line.units, FRAME_SECONDS), len(f0) - 1)

@@ -7,8 +7,8 @@ rebuilt from the model's frames: consonants and gaps play at their own pace, and
 longer than spoken plays its attack, sways gently around one point of the vowel while
 the note lasts, then plays its natural release into the next sound. After the line's last
 sound its final frame fades out over RELEASE_SECONDS, the singer's release, whatever the
-model spoke next (hibari is given words after the line so the line's end is not spoken as
-an utterance's end, which it whispers).
+model spoke next (the models are given a word after the line so the line's end is not spoken as
+an utterance's end, which they whisper).
 """
 
 from __future__ import annotations
@@ -19,18 +19,21 @@ import numpy as np
 
 from nemo_widgets.engine.voices.timing import Unit, to_frames
 
-HOLD_AT = 0.4  # where in the spoken vowel the held note sits (fraction of its length)
+HOLD_AT = 0.6  # where in the spoken vowel the held note sits (fraction of its length)
 SWAY_SECONDS = 0.02  # how far the held point wanders through the vowel, so a long note is not one frozen frame
 SWAY_PERIOD = 0.6  # seconds per wander there and back
 RELEASE_SECONDS = 0.06
 
 
 def spoken_frames(planned: np.ndarray, natural: np.ndarray, units: Sequence[Unit], step: float) -> np.ndarray:
-    """Whole model steps per unit: the plan's length for consonants and gaps, vowels no longer than spoken."""
+    """Whole model steps per unit: the plan's length for consonants and gaps, vowels no longer than
+    spoken, and what follows the line (never heard) at its natural length."""
     spoken = planned.copy()
     for i, unit in enumerate(units):
         if unit.part == "nucleus":
             spoken[i] = min(planned[i], max(float(natural[i]), step))
+        elif unit.part == "trail":
+            spoken[i] = natural[i]
     return to_frames(spoken, step)
 
 
