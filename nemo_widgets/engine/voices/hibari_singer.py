@@ -2,10 +2,12 @@
 
 Two views of the same ONNX graph: one also returns the duration the model predicts for
 each phoneme (the `/Clip` tensor, 25 ms steps), the other takes those durations as an
-input. We read the natural durations, retime them to the notes, run the model again,
-then replace its F0 track with the melody before hibari's source-filter synthesis. The
-model's free-phase branch (`lr`) still carries the spoken pitch, so it is muted on the
-sustained vowels; consonants keep it, as it carries much of their noise.
+input. We read the natural durations, retime the consonants to the notes, keep vowels
+at their spoken length, run the model again, hold each vowel to its note from its
+frames (see hold.py), then replace the F0 track with the melody before hibari's
+source-filter synthesis. The model's free-phase branch (`lr`) carries the spoken pitch,
+so on vowels its harmonic envelope moves into the harmonic branch (sung at the melody's
+pitch) and the branch is muted; consonants keep it, as it carries much of their noise.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 Piper's VITS graph rounds its predicted durations up (`Ceil`, one step = one 256-sample
 frame); one view of the graph also returns those durations, another takes them as an
 input. Piper speaks every consonant and gap at the length the timing plan wants and
-every vowel at its natural length (VITS blurs vowels it is asked to stretch: the speech
-recogniser heard 7-10 of 23 words that way, 10-15 this way). The WORLD vocoder then
-holds each vowel to its note by repeating analysis frames, and replaces the pitch with
-the melody, with vowel aperiodicity capped so sustained vowels stay voiced. Both noise
-scales are zero, so the same line always sounds the same.
+every vowel at its natural length (VITS blurs vowels it is asked to stretch). The WORLD
+vocoder then holds each vowel to its note from its spoken frames (see hold.py) and
+replaces the pitch with the melody. Vowels are made periodic below PERIODIC_BAND_HZ only
+(capping every band turned the voice into a buzz of clicks), and vowels dio hears as
+unvoiced are analysed with the pitch around them. Both noise scales are zero, so the
+same line always sounds the same.
 """
 
 from __future__ import annotations
