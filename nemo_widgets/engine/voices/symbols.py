@@ -76,7 +76,11 @@ def _split_point(symbols: list[str], run: list[int]) -> int:
 
 
 def _groups(symbols: list[str], runs: list[list[int]]) -> list[SyllableSymbols]:
-    """Consonants between vowels: one goes to the next syllable's onset, a cluster is split after its first."""
+    """Consonants between vowels: one goes to the next syllable's onset, a cluster is split after its first.
+
+    A stress mark right before a vowel belongs to the nucleus: both models voice the start of the
+    vowel in that token's frames, so it is sung on the note with the vowel, not before it.
+    """
     groups = [SyllableSymbols([], run, []) for run in runs]
     groups[0].onset = list(range(0, runs[0][0]))
     for k in range(len(runs) - 1):
@@ -86,6 +90,9 @@ def _groups(symbols: list[str], runs: list[list[int]]) -> list[SyllableSymbols]:
         groups[k].coda = between[:split]
         groups[k + 1].onset = between[split:]
     groups[-1].coda = list(range(runs[-1][-1] + 1, len(symbols)))
+    for group in groups:
+        while group.onset and symbols[group.onset[-1]] in STRESS:
+            group.nucleus.insert(0, group.onset.pop())
     return groups
 
 
