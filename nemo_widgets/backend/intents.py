@@ -71,7 +71,8 @@ VOLUME = re.compile(r"\b(bgm|background music|music|song|vocals?|voice) (?:volum
                     r"(\d{1,3}) ?%")
 _TRACK = r"(bgm|background music|music|song|vocals?|voice|it)"
 _AMOUNT = r"(?:(a (?:little|bit|touch)|slightly|much|a lot|way) )?"
-LOUDER_WORDS = {"quieter": -1, "softer": -1, "lower": -1, "down": -1, "louder": 1, "higher": 1, "up": 1}
+LOUDER = {"quieter": -1, "softer": -1, "lower": -1, "down": -1, "louder": 1, "up": 1, "raise": 1,
+          "loud": -1, "quiet": 1}  # +1 turns the track up; "too loud" turns it down
 RELATIVE_VOLUME = (  # "make the music quieter", "turn the BGM down a bit", "turn down the music", "the song is too loud"
     re.compile(rf"\b(?:make|turn|bring|get) (?:the )?{_TRACK} {_AMOUNT}(quieter|softer|louder|down|up)"
                r"(?: (a little|a bit|a touch|slightly|a lot))?\b"),
@@ -79,7 +80,8 @@ RELATIVE_VOLUME = (  # "make the music quieter", "turn the BGM down a bit", "tur
     re.compile(rf"\b(lower|raise) (?:the )?(?:volume of the |volume of |)(?:the )?{_TRACK}\b"),
     re.compile(rf"\b(?:the )?{_TRACK} is (?:(much|a bit|way) )?too (loud|quiet)\b"),
 )
-VOLUME_STEP = {"": 1.4, "small": 1.15, "big": 2.0}  # the factor a "louder" applies; "quieter" divides by it
+VOLUME_STEP = 1.4  # the factor a "louder" applies; "quieter" divides by it; an amount word changes it
+AMOUNT_STEP = {"a little": 1.15, "a bit": 1.15, "a touch": 1.15, "slightly": 1.15, "much": 2.0, "a lot": 2.0, "way": 2.0}
 UPLOAD_BACKGROUND = re.compile(r"\b(uploaded|my|the) (video|clip|footage|image|photo|picture) as (the )?background\b")
 RESET_BACKGROUND = re.compile(r"\b(remove|reset|default) (the )?background\b")
 UPLOAD_BGM = re.compile(r"\b(uploaded|my|the) (song|music|track|audio|instrumental|beat) as (the )?(bgm|background music)\b")
@@ -236,11 +238,8 @@ def _relative_volume(words: str) -> list[ToolCall]:
         if m := pattern.search(words):
             parts = [g for g in m.groups() if g]
             track = next(g for g in parts if re.fullmatch(_TRACK, g))
-            direction = next(g for g in parts if g in LOUDER_WORDS or g in ("loud", "quiet", "lower", "raise"))
-            sign = {"loud": -1, "quiet": 1, "raise": 1}.get(direction, LOUDER_WORDS.get(direction, -1))
-            amount = next((g for g in parts if g not in (track, direction)), "")
-            step = VOLUME_STEP["small" if amount in ("a little", "a bit", "a touch", "slightly") else
-                               "big" if amount in ("much", "a lot", "way") else ""]
+            sign = next(LOUDER[g] for g in parts if g in LOUDER)
+            step = next((AMOUNT_STEP[g] for g in parts if g in AMOUNT_STEP), VOLUME_STEP)
             return [ToolCall("set_volume", {"role": _role(track) if track != "it" else "song",
                                             "factor": round(step ** sign, 3)})]
     return []
