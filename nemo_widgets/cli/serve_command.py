@@ -99,9 +99,11 @@ def run(args: argparse.Namespace) -> int:
 def _exit_now_if_workers_remain(grace: float = 1.0) -> None:
     """Give worker threads `grace` seconds to finish stopping (a cancelled render kills its ffmpeg), then leave at
     once if some remain: a thread inside a song cannot be interrupted, and Python would wait for it at exit (minutes).
-    The store is closed by now, and what such a thread leaves (a staging folder) is removed at the next start."""
+    Daemon threads count too: the job pools' workers inherit the daemon flag of the server thread that started them,
+    yet `concurrent.futures` joins them at exit all the same. The store is closed by now, and what such a thread
+    leaves (a staging folder) is removed at the next start."""
     deadline = time.monotonic() + grace
-    workers = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+    workers = [t for t in threading.enumerate() if t is not threading.current_thread()]
     for thread in workers:
         thread.join(max(0.0, deadline - time.monotonic()))
     if any(thread.is_alive() for thread in workers):
