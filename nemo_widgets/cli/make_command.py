@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -81,7 +82,7 @@ def embedded_backend(folder: Path) -> Iterator[str]:
 
 async def _make(base_url: str, folder: Path, lyrics: str, args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     from nemo_widgets.client.api import NemoClient
-    from nemo_widgets.client.config import Identity
+    from nemo_widgets.client.config import Identity, check_dialect
     from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession
     from nemo_widgets.controller.updates import Update, UpdateKind
 
@@ -91,7 +92,8 @@ async def _make(base_url: str, folder: Path, lyrics: str, args: argparse.Namespa
             if update.kind is UpdateKind.PROGRESS and update.percent is not None:
                 progress(update.text, update.percent / 100)
 
-        client = NemoClient(base_url, Identity(folder / "config"), kind="embedded")
+        client = NemoClient(base_url, Identity(folder / "config"), kind="embedded",
+                            dialect=check_dialect(os.environ.get("NEMO_DIALECT")))
         session = AsyncSession(client, on_update=show, poll_interval=0.1)
         try:
             await session.generate(lyrics, prompt, voice=args.voice, aspect=args.aspect, seed=args.seed,

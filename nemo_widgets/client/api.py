@@ -1,6 +1,9 @@
 """`NemoClient`: every route of the Nemo protocol, async, with the protocol's error rules in one place.
 
-One client speaks for one session. The rules (re-authenticate once on 1001, a new session
+One client speaks for one session, in either of the backend's dialects: the anonymous bootstrap (`/api/...`, chat
+turns over SSE) or the API-key gateway (`/projects`, `/billing/...`, chat over a WebSocket; `gateway.py`). Without a
+key it speaks the bootstrap; with one, whichever dialect the backend answers when probed once (`POST /auth/verify`),
+unless configured. The rules (re-authenticate once on 1001, a new session
 once on 1002, a new client id once on HTTP 400 from the token route, one retry after 30 s
 on 429, a new render id on a duplicate) live in `_call`, `_fetch_token` and `create_render`;
 everything else raises the typed errors of `errors.py`.
@@ -22,6 +25,7 @@ from urllib.parse import quote
 import httpx
 from httpx_sse import aconnect_sse
 
+from nemo_widgets.client import gateway
 from nemo_widgets.client.config import REGISTER_URL, CachedToken, Identity, attribution_headers
 from nemo_widgets.client.envelope import unwrap
 from nemo_widgets.client.errors import (
@@ -33,13 +37,14 @@ from nemo_widgets.client.errors import (
     NemoError,
     NoCredits,
     RateLimited,
+    RenderFailed,
     SessionNotFound,
     TurnTimedOut,
     no_credits_message,
 )
-from nemo_widgets.client.events import Event, Heartbeat, parse_data
+from nemo_widgets.client.events import Event, Heartbeat, StreamError, TurnComplete, parse_data
 from nemo_widgets.client.multipart import MultipartBody
-from nemo_widgets.protocol.names import APP_NAME, SONG_OPTIONS_KEY, TURN_LIMIT_SECONDS
+from nemo_widgets.protocol.names import APP_NAME, SONG_OPTIONS_KEY, TURN_LIMIT_SECONDS, Dialect
 from nemo_widgets.protocol.options import SongOptions
 
 _LOG = logging.getLogger(__name__)
@@ -113,8 +118,9 @@ class NemoClient:
     def __init__(self, base_url: str, identity: Identity, *, token: str | None = None, backend_key: str | None = None,
                  register_url: str | None = REGISTER_URL, notify: Notify | None = None, sleep: Sleep = asyncio.sleep,
                  transport: httpx.AsyncBaseTransport | None = None, kind: str = "server",
-                 relocate: Relocate | None = None) -> None:
+                 relocate: Relocate | None = None, dialect: Dialect | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self._dialect = dialect
         self._relocate = relocate
         self._closed = False
         self.kind = kind
@@ -122,6 +128,7 @@ class NemoClient:
         self.anonymous = token is None
         self.register_url = register_url
         self.session_id: str | None = None
+        self.project_id: str | None = None  # the gateway's project around the session
         self.user_id: str | None = None
         self._token = token
         self.backend_key = backend_key or self.base_url  # names this backend in the token cache and render log
@@ -186,6 +193,37 @@ class NemoClient:
             self.identity.save_token(self.backend_key, CachedToken(token, self.user_id, expires))
             self._token = token
             return token
+
+    async def dialect(self) -> Dialect:
+        """The dialect this client speaks: configured, else the bootstrap without a key, else what the backend
+        answered when it was last probed, else a probe (`POST /auth/verify`, which only a gateway serves)."""
+        if self._dialect is None:
+            self._dialect = "bootstrap" if self.anonymous else self.identity.cached_dialect(self.backend_key)
+        if self._dialect is None:
+            self._dialect = await self._probe()
+            self.identity.save_dialect(self.backend_key, self._dialect)
+        return self._dialect
+
+    @property
+    def known_dialect(self) -> Dialect | None:
+        """The dialect, if already chosen (no probe from a display)."""
+        return self._dialect
+
+    async def _gateway(self) -> bool:
+        return await self.dialect() == "gateway"
+
+    async def _probe(self) -> Dialect:
+        response = await self._send("POST", gateway.VERIFY, json={"token": await self.token()},
+                                    headers=await self._headers())
+        if response.status_code in (404, 405):
+            return "bootstrap"
+        try:
+            data = unwrap(response)
+        except AuthError:
+            raise AuthError("The backend refused your NEMO_TOKEN (bad or expired): set a valid key.",
+                            code=1001, status=response.status_code) from None
+        self.user_id = str(data.get("user_id") or self.user_id or "")
+        return "gateway"
 
     async def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token()}", "X-Client-Id": self.identity.client_id(),
@@ -276,6 +314,12 @@ class NemoClient:
         return self.session_id or await self.new_session()
 
     async def new_session(self, language: str = "en") -> str:
+        if await self._gateway():
+            data = await self._call("POST", gateway.PROJECTS, json={"create_session": True})
+            session = data.get("session") if isinstance(data.get("session"), dict) else {}
+            self.session_id = str(session["session_id"])
+            self.project_id = str(data.get("project_id") or session.get("project_id"))
+            return self.session_id
         data = await self._call("POST", f"/api/tasks/me/with-session/{APP_NAME}",
                                 json={"task_name": "project", "language": language})
         self.session_id = str(data["session_id"])
@@ -283,16 +327,37 @@ class NemoClient:
         return self.session_id
 
     def use_session(self, session_id: str) -> None:
+        if session_id != self.session_id:
+            self.project_id = None
         self.session_id = session_id
 
+    async def _project(self) -> str:
+        """The gateway project around this session (found by listing the projects after `use_session`)."""
+        session_id = await self.ensure_session()
+        if self.project_id is None:
+            listing = await self._call("GET", gateway.PROJECTS)
+            for project in listing.get("projects") or []:
+                project_id = str(project.get("project_id"))
+                sessions = await self._call("GET", f"{gateway.PROJECTS}/{quote(project_id, safe='')}/sessions")
+                if any(str(s.get("session_id")) == session_id for s in sessions.get("sessions") or []):
+                    self.project_id = project_id
+                    break
+            else:  # the bootstrap's rule for a session the backend does not know: a new one, once
+                await self._recover(SessionNotFound("No project on the backend holds this session.", code=1002),
+                                    set(), session_bound=True)
+        return self.project_id or await self._project()
+
     async def credits(self) -> Credits:
-        data = await self._call("GET", "/api/credits/balance/simple")
+        data = await self._call("GET", gateway.BALANCE if await self._gateway() else "/api/credits/balance/simple")
         available = float(data.get("available") or 0)
         frozen = float(data.get("frozen") or 0)
         total = data.get("total", data.get("total_granted"))
         return Credits(available, frozen, float(total if total is not None else available + frozen))
 
     async def state(self) -> dict[str, Any]:
+        if await self._gateway():
+            await self._project()
+            return gateway.project_state(await self._call("GET", lambda _: gateway.state_path(self.project_id or "")))
         data = await self._call("GET", lambda sid: f"/api/state/{APP_NAME}/me/{sid}/latest")
         state = data.get("state") if isinstance(data.get("state"), dict) else data
         return dict(state)
@@ -332,6 +397,9 @@ class NemoClient:
                          queue: asyncio.Queue[Event | Exception | None]) -> None:
         rules_used: set[str] = set()
         try:
+            if await self._gateway():
+                await self._read_socket_turn(message, options, queue, rules_used)
+                return
             while True:
                 session_id = await self.ensure_session()
                 body = {"app_name": APP_NAME, "user_id": "me", "session_id": session_id,
@@ -369,6 +437,39 @@ class NemoClient:
             return
         await queue.put(None)
 
+    async def _read_socket_turn(self, message: str, options: SongOptions | None,
+                                queue: asyncio.Queue[Event | Exception | None], rules_used: set[str]) -> None:
+        """A gateway turn over the chat socket. Before anything arrives the usual rules apply (a new anonymous token,
+        a new session, a moved embedded backend); a socket that drops mid-turn is opened again once to show the
+        backend is there, and the turn ends so the caller reads its outcome from the session state."""
+        started = False
+        while True:
+            url = gateway.socket_url(self.base_url, await self.token(), await self.ensure_session())
+            try:
+                async for event in gateway.socket_turn(url, message, options, self._sleep):
+                    if isinstance(event, StreamError) and event.details.get("code") == 2001:
+                        raise self._no_credits(NoCredits(event.message, code=2001, data=event.details))
+                    if isinstance(event, StreamError) and event.details.get("code") == 1002 and not started:
+                        raise SessionNotFound(event.message, code=1002)
+                    started = started or not isinstance(event, Heartbeat)
+                    await queue.put(event)
+                break
+            except gateway.SocketDropped:
+                self.notify("The chat connection dropped during the turn; it was opened again and the outcome is "
+                            "read from the session.")
+                await gateway.check_socket(url, self._sleep)
+                await queue.put(TurnComplete())
+                break
+            except BackendUnavailable:
+                if started or "moved" in rules_used or not await self._moved():
+                    raise
+                rules_used.add("moved")
+            except (AuthError, SessionNotFound) as error:
+                if started:
+                    raise
+                await self._recover(error, rules_used, session_bound=True)
+        await queue.put(None)
+
     # uploads ------------------------------------------------------------------------------------------------
 
     async def upload_files(self, paths: Sequence[Path | str],
@@ -378,13 +479,38 @@ class NemoClient:
         for path in files:
             if not path.is_file():
                 raise BadRequest(f"{path} is not a file that can be read.")
+        if await self._gateway():
+            return await self._upload_each(files, progress)
         multipart = MultipartBody("files", files, progress)
         data = await self._call("POST", _upload_path, content=multipart.stream,
                                 headers={"Content-Type": multipart.content_type,
                                          "Content-Length": str(multipart.length)})
         return [_uploaded(f) for f in data.get("files") or []]
 
+    async def _upload_each(self, files: list[Path],
+                           progress: Callable[[int, int], None] | None) -> list[UploadedFile]:
+        """The gateway takes one file per request, as field `file` next to the session id."""
+        session_id = await self.ensure_session()
+        total = sum(path.stat().st_size for path in files)
+        done = 0
+        uploaded: list[UploadedFile] = []
+        for path in files:
+            def step(sent: int, length: int, before: int = done) -> None:
+                if progress:
+                    progress(min(total, before + sent), total)
+
+            multipart = MultipartBody("file", [path], step, fields={"session_id": session_id})
+            data = await self._call("POST", gateway.UPLOAD, content=multipart.stream,
+                                    headers={"Content-Type": multipart.content_type,
+                                             "Content-Length": str(multipart.length)})
+            answered = data.get("files") or [data.get("file") if isinstance(data.get("file"), dict) else data]
+            uploaded.extend(_uploaded(f) for f in answered)
+            done += path.stat().st_size
+        return uploaded
+
     async def upload_urls(self, urls: Sequence[str]) -> list[UploadedFile]:
+        if await self._gateway():
+            raise BadRequest("The gateway takes files, not links: download the file and upload it from disk.")
         data = await self._call("POST", _upload_path,
                                 json={"urls": list(urls), "source_type": "url"})
         return [_uploaded(f) for f in data.get("files") or []]
@@ -399,7 +525,7 @@ class NemoClient:
             body = {"id": render_id, "sessionId": session_id, "draft": draft,
                     "output": output or {"format": "mp4", "quality": "high"}}
             try:
-                data = await self._call("POST", "/api/render/proxy/lambda", json=body)
+                data = await self._call("POST", await self._renders(), json=body)
             except BadRequest as error:
                 if error.status == 409 or "exist" in str(error).lower() or "duplicate" in str(error).lower():
                     continue
@@ -407,10 +533,16 @@ class NemoClient:
             return RenderStatus.from_data(data, render_id)
         raise BadRequest("The backend refused two fresh render ids as duplicates.")
 
+    async def _renders(self) -> str:
+        return gateway.RENDERS if await self._gateway() else "/api/render/proxy/lambda"
+
     async def render_status(self, render_id: str) -> RenderStatus:
-        return RenderStatus.from_data(await self._call("GET", f"/api/render/proxy/lambda/{render_id}"), render_id)
+        return RenderStatus.from_data(await self._call("GET", f"{await self._renders()}/{render_id}"), render_id)
 
     async def cancel_render(self, render_id: str) -> RenderStatus:
+        if await self._gateway():
+            raise BadRequest("The gateway cannot cancel an export: it finishes on the backend, and "
+                             "`resume()` can still fetch it.")
         return RenderStatus.from_data(await self._call("POST", f"/api/render/proxy/lambda/{render_id}/cancel"),
                                       render_id)
 
@@ -418,9 +550,18 @@ class NemoClient:
                        progress: Callable[[int, int], None] | None = None) -> Path:
         """Save a completed render to `target` (through a temporary file, so no partial video is left)."""
         self._check_open()
-        url = status.url or f"{self.base_url}/api/render/proxy/{status.id}/download"
+        signed = await self._gateway()  # the gateway's output links are signed: no key goes with them
+        if status.url:
+            url = status.url
+        elif signed:
+            found = await self._call("GET", gateway.download_path(await self._project()))
+            url = str(RenderStatus.from_data(found, status.id).url or "")
+            if not url:
+                raise RenderFailed("The backend has no finished export for this project to download.")
+        else:
+            url = f"{self.base_url}/api/render/proxy/{status.id}/download"
         same_origin = httpx.URL(url).host == httpx.URL(self.base_url).host or not httpx.URL(url).is_absolute_url
-        headers = await self._headers() if same_origin else {}
+        headers = await self._headers() if same_origin and not signed else {}
         target = Path(target).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.part")

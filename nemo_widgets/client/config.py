@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nemo_widgets import __version__
-from nemo_widgets.protocol.names import ATTRIBUTION_HEADERS
+from nemo_widgets.protocol.names import ATTRIBUTION_HEADERS, DIALECTS, Dialect
 
 CLOUD_BASE = "https://mega-api-prod.nemovideo.ai"
 SKILL_SOURCE = "ai-song-generator"
@@ -53,18 +53,23 @@ def attribution_headers(platform: str | None = None) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Settings:
-    """How to reach a backend. `base_url=None` means the embedded backend on loopback."""
+    """How to reach a backend. `base_url=None` means the embedded backend on loopback; `dialect=None` means the
+    bootstrap without a key, and with one whichever dialect the backend answers (probed once, then remembered)."""
 
     base_url: str | None = None
     token: str | None = None
     config_dir: Path | None = None
+    dialect: Dialect | None = None
 
     @classmethod
-    def from_env(cls, base_url: str | None = None, token: str | None = None) -> Settings:
-        """Arguments first, then `NEMO_API_BASE` and `NEMO_TOKEN`. A token without a base URL means the cloud."""
+    def from_env(cls, base_url: str | None = None, token: str | None = None,
+                 dialect: str | None = None) -> Settings:
+        """Arguments first, then `NEMO_API_BASE`, `NEMO_TOKEN` and `NEMO_DIALECT`. A token without a base URL means
+        the cloud."""
         token = token or os.environ.get("NEMO_TOKEN") or None
         base_url = base_url or os.environ.get("NEMO_API_BASE") or (CLOUD_BASE if token else None)
-        return cls(base_url.rstrip("/") if base_url else None, token, config_dir())
+        return cls(base_url.rstrip("/") if base_url else None, token, config_dir(),
+                   check_dialect(dialect or os.environ.get("NEMO_DIALECT") or None))
 
     @property
     def embedded(self) -> bool:
@@ -73,6 +78,17 @@ class Settings:
     @property
     def folder(self) -> Path:
         return self.config_dir or config_dir()
+
+
+def check_dialect(value: str | None) -> Dialect | None:
+    """`value` as a dialect name, or a ValueError naming the choices (NEMO_DIALECT is typed by hand)."""
+    if value is None:
+        return None
+    name = value.strip().lower()
+    for dialect in DIALECTS:
+        if name == dialect:
+            return dialect
+    raise ValueError(f"NEMO_DIALECT is {value!r}: use one of {', '.join(DIALECTS)} (or leave it unset to probe).")
 
 
 @dataclass(frozen=True)
@@ -86,7 +102,7 @@ class CachedToken:
 
 
 class Identity:
-    """The installation's client id and its cached anonymous tokens, one per backend key."""
+    """The installation's client id, its cached anonymous tokens and the dialect of each backend it probed."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -132,11 +148,29 @@ class Identity:
             _write_private(self._token_file, json.dumps(tokens, indent=1))
 
     def _tokens(self) -> dict:
-        try:
-            data = json.loads(self._token_file.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _read_json(self._token_file)
+
+    @property
+    def _dialect_file(self) -> Path:
+        return self.folder / "dialects.json"
+
+    def cached_dialect(self, key: str) -> Dialect | None:
+        """The dialect a backend answered in when it was probed, so each backend is probed once."""
+        value = _read_json(self._dialect_file).get(key)
+        return next((d for d in DIALECTS if d == value), None)
+
+    def save_dialect(self, key: str, dialect: Dialect) -> None:
+        dialects = _read_json(self._dialect_file)
+        dialects[key] = dialect
+        _write_private(self._dialect_file, json.dumps(dialects, indent=1))
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_private(path: Path, text: str) -> None:

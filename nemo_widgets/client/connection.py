@@ -28,7 +28,7 @@ async def open_client(settings: Settings | None = None, *, announce: Notify = pr
         announce(f"nemo_widgets: using {label}.")
     relocate = _embedded_url if settings.embedded else None
     return NemoClient(base_url, Identity(settings.folder), token=settings.token, backend_key=backend_key, kind=kind,
-                      relocate=relocate)
+                      relocate=relocate, dialect=settings.dialect)
 
 
 async def _embedded_url() -> str:
@@ -38,4 +38,5 @@ async def _embedded_url() -> str:
 def describe_backend(client: NemoClient) -> str:
     """One line for `%nemo backend` and status displays."""
     who = "anonymous token" if client.anonymous else "NEMO_TOKEN"
-    return f"{client.kind} backend {client.base_url} ({who}, session {client.session_id or 'not started'})"
+    dialect = f"{client.known_dialect} dialect, " if client.known_dialect else ""
+    return f"{client.kind} backend {client.base_url} ({who}, {dialect}session {client.session_id or 'not started'})"

@@ -1,9 +1,10 @@
 """Server-Sent Event payloads as typed objects, from either shape the protocol knows.
 
 ADK events (`content.parts[]` with `text`, `functionCall`, `functionResponse`; `partial`;
-`actions.stateDelta`; `turnComplete`; `{"error": ...}` mid-stream) and the
-`{"type": "text"|"tool_call"|"tool_result"|"heartbeat"}` shape both become the same
-small set of dataclasses. An empty `data:` line is a heartbeat.
+`actions.stateDelta`; `turnComplete`; `{"error": ...}` mid-stream), the
+`{"type": "text"|"tool_call"|"tool_result"|"heartbeat"}` shape and the gateway's chat socket messages
+(`chunk`, `text`, `tool_start`/`tool_end`, `status`, `error`, `done`...) all become the same small set of
+dataclasses. An empty `data:` line is a heartbeat.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def parse_data(data: str) -> list[Event]:
         return [Text(data)]
     if not isinstance(payload, dict):
         return [Heartbeat()]
-    if "error" in payload and "content" not in payload:
+    if "error" in payload and "content" not in payload and "type" not in payload:
         return [_stream_error(str(payload["error"]), payload.get("error_details") or payload.get("errorDetails") or {})]
     if ("type" in payload and "content" not in payload) or isinstance(payload.get("content"), str):
         return _typed(payload)
@@ -95,19 +96,30 @@ def _stream_error(raw: str, details: Any) -> StreamError:
 
 def _typed(payload: dict[str, Any]) -> list[Event]:
     kind = payload.get("type")
-    if kind == "text":
-        return [Text(str(payload.get("content") or payload.get("text") or ""), bool(payload.get("partial")))]
-    if kind == "tool_call":
-        return [ToolCall(str(payload.get("name", "")), _dict(payload.get("args")), str(payload.get("id", "")))]
-    if kind == "tool_result":
-        return [ToolResult(str(payload.get("name", "")), _dict(payload.get("result")), str(payload.get("id", "")))]
-    if kind == "progress":
-        return [Progress(str(payload.get("stage", "")), float(payload.get("percent", 0)))]
+    if kind in ("text", "chunk"):
+        return [Text(str(payload.get("content") or payload.get("text") or ""),
+                     kind == "chunk" or bool(payload.get("partial")))]
+    if kind in ("tool_call", "tool_start", "toolcall_start"):
+        return [ToolCall(_tool_name(payload), _dict(payload.get("args")), str(payload.get("id", "")))]
+    if kind in ("tool_result", "tool_end", "toolcall_end"):
+        return [ToolResult(_tool_name(payload), _dict(payload.get("result")), str(payload.get("id", "")))]
+    if kind == "progress" or (kind == "status" and "percent" in payload):
+        position = payload.get("queue_position")
+        return [Progress(str(payload.get("stage") or payload.get("status") or ""), float(payload.get("percent") or 0),
+                         int(position) if isinstance(position, int | float) else None)]
     if kind == "error":
-        return [_stream_error(str(payload.get("message") or payload.get("content") or "Error"), payload.get("details"))]
+        details = _dict(payload.get("details"))
+        if isinstance(payload.get("code"), int):
+            details.setdefault("code", payload["code"])
+        message = payload.get("message") or payload.get("error") or payload.get("content") or "Error"
+        return [_stream_error(str(message), details)]
     if kind in ("done", "complete", "turn_complete"):
         return [TurnComplete()]
     return [Heartbeat()]
+
+
+def _tool_name(payload: dict[str, Any]) -> str:
+    return str(payload.get("name") or payload.get("tool") or payload.get("tool_name") or "")
 
 
 def _adk(payload: dict[str, Any]) -> list[Event]:

@@ -53,9 +53,9 @@ class Session:
     """A song session with plain method calls: `Session().generate(lyrics, "lo-fi")`, then `.export("song.mp4")`."""
 
     def __init__(self, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
-                 on_update: Callable[[Update], None] | None = None) -> None:
+                 on_update: Callable[[Update], None] | None = None, dialect: str | None = None) -> None:
         self._session = run(AsyncSession.open(base_url=base_url, token=token, session_id=session_id,
-                                              on_update=on_update or ConsoleUpdates()))
+                                              on_update=on_update or ConsoleUpdates(), dialect=dialect))
 
     @property
     def updates(self) -> Callable[[Update], None] | None:

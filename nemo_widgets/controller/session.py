@@ -97,11 +97,12 @@ class AsyncSession:
 
     @classmethod
     async def open(cls, *, base_url: str | None = None, token: str | None = None, session_id: str | None = None,
-                   on_update: Callable[[Update], None] | None = None) -> AsyncSession:
-        """Connect (the embedded backend unless a URL or token is configured) and start or reuse a session."""
+                   on_update: Callable[[Update], None] | None = None, dialect: str | None = None) -> AsyncSession:
+        """Connect (the embedded backend unless a URL or token is configured) and start or reuse a session;
+        `dialect` ("bootstrap" or "gateway", else `NEMO_DIALECT`, else chosen by the backend) picks the protocol."""
         if on_update is not None:
             on_update(Update(UpdateKind.CONNECTING, "Connecting..."))
-        session = cls(await open_client(Settings.from_env(base_url, token)), on_update=on_update)
+        session = cls(await open_client(Settings.from_env(base_url, token, dialect)), on_update=on_update)
         if session_id:
             session.client.use_session(session_id)
         await session.refresh()

@@ -48,3 +48,11 @@ MAX_TITLE_CHARS: Final = 100  # a title card's longest text
 SONG_OPTIONS_KEY: Final = "song_options"  # the key of a song request's options in the /run_sse `state_delta`
 UPLOAD_SUFFIXES: Final = (*UPLOAD_FORMATS, "jpeg")  # file name endings a front end lets through for those formats
 MAX_ACTIVE_RENDERS: Final = 2  # renders one user may have queued or running at once
+
+# the cloud's two faces: the anonymous bootstrap (`/api/...`, `/run_sse`) and the API-key gateway (`/auth/verify`,
+# `/projects`, `/ws/chat`...)
+Dialect = Literal["bootstrap", "gateway"]
+DIALECTS: Final[tuple[Dialect, ...]] = ("bootstrap", "gateway")
+CHAT_PING_SECONDS: Final = 30  # a gateway chat socket is pinged this often
+SOCKET_CLOSE_AUTH: Final = 4001  # the gateway's chat socket closes with this code for a bad or missing key
+SOCKET_CLOSE_NO_SESSION: Final = 4002  # ... and with this one when the session id is missing
