@@ -19,6 +19,8 @@ from nemo_widgets import __version__
 from nemo_widgets.protocol.names import ATTRIBUTION_HEADERS, DIALECTS, Dialect
 
 CLOUD_BASE = "https://mega-api-prod.nemovideo.ai"
+GATEWAY_BASE = "https://mega-x-api.nemovideo.ai"  # the cloud's API-key gateway (the official CLI's default)
+CLOUD_BASES = (CLOUD_BASE, GATEWAY_BASE)
 SKILL_SOURCE = "ai-song-generator"
 REGISTER_URL = "https://nemovideo.com/register"
 EMBEDDED = "embedded"
@@ -65,11 +67,12 @@ class Settings:
     def from_env(cls, base_url: str | None = None, token: str | None = None,
                  dialect: str | None = None) -> Settings:
         """Arguments first, then `NEMO_API_BASE`, `NEMO_TOKEN` and `NEMO_DIALECT`. A token without a base URL means
-        the cloud."""
+        the cloud: its gateway when that dialect is asked for, else its bootstrap host."""
         token = token or os.environ.get("NEMO_TOKEN") or None
-        base_url = base_url or os.environ.get("NEMO_API_BASE") or (CLOUD_BASE if token else None)
-        return cls(base_url.rstrip("/") if base_url else None, token, config_dir(),
-                   check_dialect(dialect or os.environ.get("NEMO_DIALECT") or None))
+        chosen = check_dialect(dialect or os.environ.get("NEMO_DIALECT") or None)
+        cloud = GATEWAY_BASE if chosen == "gateway" else CLOUD_BASE
+        base_url = base_url or os.environ.get("NEMO_API_BASE") or (cloud if token else None)
+        return cls(base_url.rstrip("/") if base_url else None, token, config_dir(), chosen)
 
     @property
     def embedded(self) -> bool:

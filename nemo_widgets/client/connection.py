@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from nemo_widgets.client.api import NemoClient, Notify
-from nemo_widgets.client.config import CLOUD_BASE, Identity, Settings
+from nemo_widgets.client.config import CLOUD_BASES, Identity, Settings
 from nemo_widgets.client.embedded import embedded_backend
 
 _announced: set[str] = set()
@@ -21,8 +21,8 @@ async def open_client(settings: Settings | None = None, *, announce: Notify = pr
     else:
         assert settings.base_url is not None
         base_url, backend_key = settings.base_url, settings.base_url
-        kind = "cloud" if base_url == CLOUD_BASE else "server"
-        label = "the Nemo cloud" if base_url == CLOUD_BASE else f"the backend at {base_url}"
+        kind = "cloud" if base_url in CLOUD_BASES else "server"
+        label = "the Nemo cloud" if base_url in CLOUD_BASES else f"the backend at {base_url}"
     if label not in _announced:
         _announced.add(label)
         announce(f"nemo_widgets: using {label}.")

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from nemo_widgets.client import gateway
-from nemo_widgets.client.config import Settings, check_dialect
+from nemo_widgets.client.config import CLOUD_BASE, GATEWAY_BASE, Settings, check_dialect
 from nemo_widgets.client.errors import AuthError
 from nemo_widgets.client.events import Progress, StreamError, Text, ToolCall, ToolResult, TurnComplete, parse_data
 from nemo_widgets.client.multipart import MultipartBody
@@ -26,6 +26,14 @@ def test_nemo_dialect_is_read_and_checked(monkeypatch):
         Settings.from_env()
     monkeypatch.delenv("NEMO_DIALECT")
     assert Settings.from_env().dialect is None and check_dialect(None) is None
+
+
+def test_a_key_alone_goes_to_the_cloud_host_of_its_dialect(monkeypatch):
+    monkeypatch.delenv("NEMO_API_BASE", raising=False)
+    monkeypatch.delenv("NEMO_DIALECT", raising=False)
+    assert Settings.from_env(token="nmv_usr_k").base_url == CLOUD_BASE
+    assert Settings.from_env(token="nmv_usr_k", dialect="gateway").base_url == GATEWAY_BASE
+    assert Settings.from_env(dialect="gateway").embedded  # no key: the embedded backend, whatever the dialect
 
 
 def test_socket_messages_read_as_the_sse_events():
