@@ -31,7 +31,7 @@ from typing import Any
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.errors import NO_CREDITS, ApiError, session_not_found
 from nemo_widgets.backend.events import error_event, event
-from nemo_widgets.backend.intents import TooManyChanges, ToolCall, answer_without_tools, understand
+from nemo_widgets.backend.intents import TooManyChanges, ToolCall, answer_without_tools, overruled, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
 from nemo_widgets.engine.request import read_request
@@ -61,6 +61,7 @@ class Turn:
     song_job: Future[Any] | None = None
     client_gone: bool = False
     answer: str = ""  # the reply of a turn without tools
+    overruled: list[str] = field(default_factory=list)  # what the words asked for that explicit options overrode
 
 
 class SongCancelled(Exception):
@@ -96,7 +97,8 @@ class Agent:
             raise ApiError(400, str(error), 400, {"max_tool_calls": MAX_TOOL_CALLS}) from None
         for call in calls:
             _check_song_request(call)
-        turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls))
+        turn = Turn(user, session_id, state, calls, sum(self._price(call) for call in calls),
+                    overruled=overruled(message, options) if calls else [])
         if not calls:
             turn.answer = answer_without_tools(message, has_song=bool(songs))
             return turn
@@ -159,6 +161,8 @@ class Agent:
                            state_delta={"draft": turn.state["draft"]}))
                 replies.append(result["summary"])
             await asyncio.to_thread(self._store.commit_turn, turn.invocation_id)
+            if turn.overruled:
+                replies.append(f"Note: {'; '.join(turn.overruled)}.")
             emit(event(turn.invocation_id, text=" ".join(replies), turn_complete=True))
         except SongCancelled:
             await asyncio.to_thread(self._store.refund_turn, turn.invocation_id)

@@ -154,6 +154,24 @@ def understand(message: str, has_song: bool, options: SongOptions = SongOptions(
     return calls
 
 
+def overruled(message: str, options: SongOptions) -> list[str]:
+    """What the message's words asked for that an explicit option overrode, for the reply to say (the controls win,
+    but the user should not be left wondering why "for TikTok" gave a square video)."""
+    from nemo_widgets.engine.spec import parse_spec
+
+    instruction = " ".join(split_lyrics(message)[0].split())
+    words = " " + instruction.lower() + " "
+    notes = []
+    said_aspect = next((a for a, pattern in ASPECTS.items() if pattern.search(words)), None)
+    if options.aspect and said_aspect and said_aspect != options.aspect:
+        notes.append(f"the video is {options.aspect} as chosen, not {said_aspect} as the text says")
+    if options.voice and VOICE_CHANGE.search(words) and (said_voice := parse_spec(instruction).voice) != options.voice:
+        notes.append(f"the {options.voice} voice sings as chosen, not the {said_voice} one the text asks for")
+    if options.instrumental is False and INSTRUMENTAL.search(words):
+        notes.append("it is sung as chosen, though the text says instrumental")
+    return notes
+
+
 def _song_args(options: SongOptions) -> dict[str, Any]:
     """The generate_song arguments the explicit options set: they win over the prompt's words."""
     given = options.to_wire()

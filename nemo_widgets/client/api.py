@@ -332,20 +332,26 @@ class NemoClient:
         self.session_id = session_id
 
     async def _project(self) -> str:
-        """The gateway project around this session (found by listing the projects after `use_session`)."""
-        session_id = await self.ensure_session()
-        if self.project_id is None:
-            listing = await self._call("GET", gateway.PROJECTS)
-            for project in listing.get("projects") or []:
-                project_id = str(project.get("project_id"))
-                sessions = await self._call("GET", f"{gateway.PROJECTS}/{quote(project_id, safe='')}/sessions")
-                if any(str(s.get("session_id")) == session_id for s in sessions.get("sessions") or []):
-                    self.project_id = project_id
-                    break
-            else:  # the bootstrap's rule for a session the backend does not know: a new one, once
-                await self._recover(SessionNotFound("No project on the backend holds this session.", code=1002),
-                                    set(), session_bound=True)
-        return self.project_id or await self._project()
+        """The gateway project around this session (found by listing the projects after `use_session`); a session
+        no project holds is replaced once, as the bootstrap replaces a session it does not know."""
+        rules_used: set[str] = set()
+        while True:
+            session_id = await self.ensure_session()
+            if self.project_id is None:
+                self.project_id = await self._find_project(session_id)
+            if self.project_id is not None:
+                return self.project_id
+            await self._recover(SessionNotFound("This session no longer exists on the backend.", code=1002),
+                                rules_used, session_bound=True)
+
+    async def _find_project(self, session_id: str) -> str | None:
+        listing = await self._call("GET", gateway.PROJECTS)
+        for project in listing.get("projects") or []:
+            project_id = str(project.get("project_id"))
+            sessions = await self._call("GET", f"{gateway.PROJECTS}/{quote(project_id, safe='')}/sessions")
+            if any(str(s.get("session_id")) == session_id for s in sessions.get("sessions") or []):
+                return project_id
+        return None
 
     async def credits(self) -> Credits:
         data = await self._call("GET", gateway.BALANCE if await self._gateway() else "/api/credits/balance/simple")

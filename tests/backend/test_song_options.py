@@ -10,7 +10,7 @@ import time
 import pytest
 from httpx_sse import connect_sse
 
-from nemo_widgets.backend.intents import TooManyChanges, understand
+from nemo_widgets.backend.intents import TooManyChanges, overruled, understand
 from nemo_widgets.engine.spec import parse_spec
 from nemo_widgets.protocol.names import MAX_SEED, MAX_TOOL_CALLS
 from nemo_widgets.protocol.options import OptionError, SongOptions
@@ -68,6 +68,8 @@ def test_explicit_options_win_over_the_prompts_words(backend, female_song):
     assert [r["response"]["status"] for r in _responses(events)] == ["ok"]
     song = _state(backend, session_id)["generated_media"][-1]
     assert (song["voice"], song["seed"]) == ("female", 7)
+    reply = [p["text"] for e in events if e.get("turnComplete") for p in e["content"]["parts"] if "text" in p]
+    assert reply and reply[-1].endswith("Note: the female voice sings as chosen, not the male one the text asks for.")
 
 
 @pytest.mark.slow
@@ -145,6 +147,16 @@ def test_options_set_the_tool_calls_whatever_the_words_say():
         ("set_title", {"text": "New"})]
     remake = understand("instrumental, 9:16", has_song=True, options=SongOptions(instrumental=True))
     assert remake[0].args["instrumental"] is True and "lyrics" in remake[0].args
+
+
+def test_the_reply_says_which_words_the_options_overruled():
+    message = "a pop song for TikTok with male vocals, instrumental:\nline one\nline two"
+    assert overruled(message, SongOptions(aspect="1:1", voice="female", instrumental=False)) == [
+        "the video is 1:1 as chosen, not 9:16 as the text says",
+        "the female voice sings as chosen, not the male one the text asks for",
+        "it is sung as chosen, though the text says instrumental"]
+    assert overruled(message, SongOptions(aspect="9:16", voice="male")) == []
+    assert overruled("a square song with a female singer:\nla\nla", SongOptions()) == []
 
 
 ADVERSARIAL = {
