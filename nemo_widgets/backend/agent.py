@@ -107,8 +107,9 @@ class Agent:
         if refusal is TurnRefusal.BUSY:
             raise ApiError(409, TURN_RUNNING, 409, {"session_id": session_id})
         if refusal is TurnRefusal.NO_CREDITS:
-            raise ApiError(NO_CREDITS, f"Not enough credits: this needs {turn.cost}. Register to get more.", 402,
-                           {"bind_id": user.id, "needed": turn.cost})
+            available = self._store.credits(user).available
+            raise ApiError(NO_CREDITS, f"Not enough credits: this needs {turn.cost} and you have {available}.", 402,
+                           {"bind_id": user.id, "needed": turn.cost, "available": available})
         return turn
 
     @staticmethod
@@ -161,6 +162,9 @@ class Agent:
                            state_delta={"draft": turn.state["draft"]}))
                 replies.append(result["summary"])
             await asyncio.to_thread(self._store.commit_turn, turn.invocation_id)
+            if turn.cost:
+                left = (await asyncio.to_thread(self._store.credits, turn.user)).available
+                replies.append(f"({turn.cost} credits; {left} left.)")
             if turn.overruled:
                 replies.append(f"Note: {'; '.join(turn.overruled)}.")
             emit(event(turn.invocation_id, text=" ".join(replies), turn_complete=True))

@@ -305,7 +305,10 @@ class NemoClient:
         bind_id = str(error.data.get("bind_id") or self.user_id or "")
         url = f"{self.register_url}?bind={quote(bind_id, safe='')}" \
             if self.anonymous and self.register_url and bind_id and self.kind != "embedded" else None
-        return NoCredits(no_credits_message(self.anonymous, url, self.kind), register_url=url, code=2001,
+        needed, available = (error.data.get(k) for k in ("needed", "available"))
+        counts = (int(needed), int(available)) if isinstance(needed, int | float) and isinstance(available, int | float) \
+            else (None, None)
+        return NoCredits(no_credits_message(self.anonymous, url, self.kind, *counts), register_url=url, code=2001,
                          status=error.status, data=error.data)
 
     # sessions, credits, state -------------------------------------------------------------------------------

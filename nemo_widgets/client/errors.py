@@ -81,16 +81,20 @@ class SessionClosed(NemoError):
         super().__init__("This session is closed: start a new one (Session() or SongStudio()).")
 
 
-def no_credits_message(anonymous: bool, register_url: str | None, kind: str = "server") -> str:
-    """What to do next depends on the backend: offline, the machine's owner adds credits; the cloud sells them."""
+def no_credits_message(anonymous: bool, register_url: str | None, kind: str = "server",
+                       needed: int | None = None, available: int | None = None) -> str:
+    """What to do next depends on the backend: offline, the machine's owner adds credits; the cloud sells them.
+    When the backend says what the request needed and what is left, the message starts with both."""
+    short = f"This needs {needed} credits and you have {available}. " \
+        if needed is not None and available is not None else ""
     if kind == "embedded":
-        return ("You are out of credits on this machine's embedded backend. Songs made here cost only CPU time: add "
-                "credits with `nemo-song credits --add 100` in a terminal, then try again.")
+        return (f"{short}You are out of credits on this machine's embedded backend. Songs made here cost only CPU "
+                "time: add credits with `nemo-song credits --add 100` in a terminal, then try again.")
     if anonymous and register_url:
-        return f"You are out of credits. Register to get more and keep this work: {register_url}"
+        return f"{short}You are out of credits. Register to get more and keep this work: {register_url}"
     if anonymous:
-        return "You are out of credits on this backend. Ask its owner for a team token and set NEMO_TOKEN."
-    return "You are out of credits. Top up credits in your account."
+        return f"{short}You are out of credits on this backend. Ask its owner for a team token and set NEMO_TOKEN."
+    return f"{short}You are out of credits. Top up credits in your account."
 
 
 def unsupported_file_message(detail: str) -> str:

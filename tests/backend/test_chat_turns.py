@@ -127,7 +127,8 @@ def test_errors_before_the_stream_are_plain_json(backend):
     response = client.post("/run_sse", headers=headers, json={
         **body, "session_id": session_id, "new_message": {"parts": [{"text": "pop song:\nline one here\nline two here"}]}})
     assert response.status_code == 402 and response.json()["code"] == 2001
-    assert response.json()["data"]["bind_id"] == user.id
+    assert response.json()["data"] == {"bind_id": user.id, "needed": 20, "available": 0}
+    assert response.json()["message"] == "Not enough credits: this needs 20 and you have 0."
 
 
 def test_style_changes_remake_the_song_for_less(backend, song_session):
@@ -137,7 +138,9 @@ def test_style_changes_remake_the_song_for_less(backend, song_session):
     first = before_state["generated_media"][-1]
     before = client.get("/api/credits/balance/simple").json()["data"]["available"]
     events = _turn(client, session_id, "make it slower and in A minor")
+    after = before - prices.NEW_VERSION
     assert "is ready" in _parts(events, "text")[-1]
+    assert _parts(events, "text")[-1].endswith(f"({prices.NEW_VERSION} credits; {after} left.)")
     song = _state(client, session_id)["generated_media"][-1]
     assert song["key"] == "A minor" and song["bpm"] == round(first["bpm"] * 0.88)
     assert song["seed"] == first["seed"] and song["lyrics"] == first["lyrics"]

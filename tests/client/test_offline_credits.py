@@ -34,6 +34,7 @@ def test_out_of_credits_offline_names_the_command_that_adds_credits(backend, ide
             return caught.value, added, await client.credits()
 
     error, added, after = asyncio.run(go())
+    assert str(error).startswith("This needs 20 credits and you have 0. You are out of credits on this machine's")
     assert error.register_url is None and "`nemo-song credits --add 100`" in str(error)
     assert "nemovideo.com" not in str(error)
     assert added.returncode == 0 and added.stdout.startswith("Added 100 credits to every account.")
