@@ -48,3 +48,10 @@ MAX_TITLE_CHARS: Final = 100  # a title card's longest text
 SONG_OPTIONS_KEY: Final = "song_options"  # the key of a song request's options in the /run_sse `state_delta`
 UPLOAD_SUFFIXES: Final = (*UPLOAD_FORMATS, "jpeg")  # file name endings a front end lets through for those formats
 MAX_ACTIVE_RENDERS: Final = 2  # renders one user may have queued or running at once
+
+# the API-key gateway dialect (docs: ../shared/PROTOCOL.md, "The second dialect")
+WS_CLOSE_AUTH: Final = 4001  # the chat socket's close code for a missing, unknown or expired token
+WS_CLOSE_NO_SESSION: Final = 4002  # ... for a missing session id
+WS_CLOSE_UNKNOWN_SESSION: Final = 4004  # ... for a session that does not exist or is another user's
+OUTPUT_LINK_SECONDS: Final = 3600  # how long a signed output link (a render's `outputUrl`) works
+MAX_LEDGER_PAGE: Final = 100  # the most credit-history items one page of `/billing/usage/conversations` holds
