@@ -1,4 +1,4 @@
-"""Talking to the embedded backend's gateway dialect as its clients do: a key in the bearer header over HTTP, and
+"""Helpers (no tests) for talking to the embedded backend's gateway dialect as its clients do: a key in the bearer header
 the chat over a real WebSocket (the `websockets` client)."""
 
 import asyncio
