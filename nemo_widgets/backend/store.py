@@ -167,6 +167,7 @@ class LedgerEntry:
     session_id: str | None = None
     project_id: str | None = None
     status: str | None = None  # a turn's: running or committed
+    made_song: bool = False  # the turn made a song (what every priced turn does today)
 
 
 INTERRUPTED = "The server stopped while this video was rendering: export it again."
@@ -529,12 +530,12 @@ class Store:
         """The user's credit history, newest first: the turns that took credits, then what they were granted."""
         granted, created = self._query("SELECT credits_granted, created FROM users WHERE id = ?", (user.id,))[0]
         turns = self._query("SELECT turns.invocation_id, turns.session_id, project_sessions.project_id, turns.cost, "
-                            "turns.status, turns.started FROM turns LEFT JOIN project_sessions "
+                            "turns.status, turns.started, turns.song_id IS NOT NULL FROM turns LEFT JOIN project_sessions "
                             "ON project_sessions.session_id = turns.session_id WHERE turns.user_id = ? AND turns.cost > 0 "
                             "AND turns.status != 'refunded' ORDER BY turns.started DESC, turns.invocation_id",
                             (user.id,))
-        return [*(LedgerEntry("conversation", started, -cost, invocation_id, session_id, project_id, status)
-                  for invocation_id, session_id, project_id, cost, status, started in turns),
+        return [*(LedgerEntry("conversation", started, -cost, invocation_id, session_id, project_id, status, bool(song))
+                  for invocation_id, session_id, project_id, cost, status, started, song in turns),
                 LedgerEntry("grant", created, granted)]
 
     def secret(self, name: str) -> bytes:

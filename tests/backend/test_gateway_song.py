@@ -2,6 +2,8 @@
 made over the chat socket from a one-line prompt with the CLI's hints, an edit, the credit history, an export polled
 to completion and its signed output link downloaded without a bearer header (expired and tampered links refused)."""
 
+import asyncio
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,7 +13,7 @@ import pytest
 from nemo_widgets.backend import prices
 from nemo_widgets.protocol.names import MIN_SONG_SECONDS, OUTPUT_LINK_SECONDS
 from tests.backend.conftest import serving
-from tests.backend.test_gateway_client import bearer, chat_turns, new_key, new_project
+from tests.backend.test_gateway_client import bearer, chat_socket, chat_turns, new_key, new_project
 
 pytestmark = pytest.mark.slow
 PROMPT = ("a chill lofi song: the sun is warm / we walk along the shore / the night is young. "
@@ -85,6 +87,7 @@ def test_the_song_is_in_the_balance_and_the_history(made):
     items = client.get("/billing/usage/conversations", headers=bearer(key)).json()["data"]["items"]
     assert [(i["kind"], i["amount_delta"]) for i in items] == [("conversation", -prices.GENERATE_SONG), ("grant", 100)]
     assert items[0]["conversation"]["project_id"] == project_id and items[0]["conversation"]["session_id"] == session_id
+    assert items[0]["conversation"]["tool_breakdown"] == [{"tool_key": "generate_song", "credits": prices.GENERATE_SONG}]
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +154,23 @@ def test_an_expired_link_is_refused_and_a_fresh_status_gives_a_new_one(made, exp
         assert httpx.get(fresh["outputUrl"]).status_code == 200
     finally:
         clock.ahead = 0.0
+
+
+def test_abort_stops_listening_to_a_running_turn_and_the_socket_stays_open(made):
+    client, _, key, _, session_id, _, _ = made
+
+    async def abort_a_new_version():
+        async with chat_socket(client, key, session_id) as socket:
+            await socket.send(json.dumps({"type": "message", "content": "another version"}))
+            first = json.loads(await socket.recv())
+            await socket.send(json.dumps({"type": "abort"}))
+            received = [first]
+            async with asyncio.timeout(30):
+                while received[-1]["type"] != "done":
+                    received.append(json.loads(await socket.recv()))
+                await socket.send(json.dumps({"type": "ping"}))
+                return received, json.loads(await socket.recv())
+
+    received, after = asyncio.run(abort_a_new_version())
+    assert received[0]["type"] == "text" and received[-1] == {"type": "done", "aborted": True, "session_id": session_id}
+    assert after["type"] == "pong"

@@ -56,7 +56,9 @@ def ledger_item(entry: LedgerEntry) -> dict[str, Any]:
         item["grant"] = {"source": "welcome", "amount": entry.amount}
     else:
         item["conversation"] = {"conversation_id": entry.invocation_id, "session_id": entry.session_id,
-                                "project_id": entry.project_id, "credits": -entry.amount, "status": entry.status}
+                                "project_id": entry.project_id, "credits": -entry.amount, "status": entry.status,
+                                "tool_breakdown": [{"tool_key": "generate_song", "credits": -entry.amount}]
+                                if entry.made_song else []}
     return item
 
 

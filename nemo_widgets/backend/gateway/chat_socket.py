@@ -4,8 +4,9 @@ The token comes in the query (the handshake carries no headers we can rely on). 
 that a refusal reaches the client as a close code: 4001 for a bad token, 4002 for a missing session id, 4004 for a
 session that is not the caller's (after an `error` saying so). Then `session_ready`; each `{"type": "message"}` is
 one turn of the same agent that serves `/run_sse`, told as socket messages (`chat_events.py`) and ended by `done`;
-`{"type": "ping"}` gets `pong`, also while a turn runs. One turn at a time per socket. A client that leaves does not
-stop its turn: the agent settles it as it does for a closed SSE stream.
+`{"type": "ping"}` gets `pong`, also while a turn runs; `{"type": "abort"}` stops listening to the running turn. One
+turn at a time per socket. A client that leaves (or aborts) does not stop its turn: the agent settles it as it does
+for a closed SSE stream.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +32,8 @@ from nemo_widgets.protocol.names import (
     WS_CLOSE_UNKNOWN_SESSION,
 )
 from nemo_widgets.protocol.options import OptionError, options_in_state_delta
+
+_STARTING: set[asyncio.Task[AsyncIterator[dict[str, Any]]]] = set()  # turns being prepared, kept alive
 
 
 class ChatSocket:
@@ -78,27 +82,48 @@ class ChatSocket:
             kind = request.get("type") if isinstance(request, dict) else None
             if kind == "ping":
                 await self.send(PONG)
+            elif kind == "abort":
+                await self._abort()
             elif kind == "message":
                 if self._turn is not None and not self._turn.done():
                     raise ApiError(409, "A turn is already running on this socket: wait for its `done`.", 409)
                 content, options = _chat_request(request)
                 self._turn = asyncio.get_running_loop().create_task(self._run_turn(content, options))
             else:
-                raise ApiError(400, f"Unknown message type {str(kind)[:40]!r}: send `message` or `ping`.", 400)
+                raise ApiError(400, f"Unknown message type {str(kind)[:40]!r}: send `message`, `ping` or `abort`.", 400)
         except ApiError as error:
             await self.send(error_message(error))
 
+    async def _start_turn(self, content: str, options: Any) -> AsyncIterator[dict[str, Any]]:
+        """Prepare the turn (credits taken, journaled) and start it: the turn then runs to its end, listened to or not."""
+        turn = await run_in_threadpool(self._gateway.agent.prepare, self._user, self._session_id, content, options)
+        return self._gateway.agent.stream(turn)
+
     async def _run_turn(self, content: str, options: Any) -> None:
+        starting = asyncio.get_running_loop().create_task(self._start_turn(content, options))
+        _STARTING.add(starting)  # a client leaving mid-prepare must not leave a journaled turn that never runs
+        starting.add_done_callback(_STARTING.discard)
+        starting.add_done_callback(lambda task: task.cancelled() or task.exception())  # a refusal nobody awaits
         try:
-            turn = await run_in_threadpool(self._gateway.agent.prepare, self._user, self._session_id, content, options)
+            items = await asyncio.shield(starting)
         except ApiError as error:
             await self.send(error_message(error))
         else:
-            async with contextlib.aclosing(self._gateway.agent.stream(turn)) as items:
+            async with contextlib.aclosing(items):
                 async for item in items:
                     for message in socket_messages(item):
                         await self.send(message)
         await self.send(DONE)
+
+    async def _abort(self) -> None:
+        """Stop relaying the running turn, as a client that hangs up: a song still waiting for a worker is taken off
+        the queue and refunded; work already under way still reaches the session."""
+        turn, self._turn = self._turn, None
+        if turn is not None and not turn.done():
+            turn.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await turn
+            await self.send({**DONE, "aborted": True})
 
 
 def _chat_request(request: dict[str, Any]) -> tuple[str, Any]:
