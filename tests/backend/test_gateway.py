@@ -3,6 +3,7 @@ projects, uploads, the chat socket's handshake rules, ping, refusals as error ev
 
 import asyncio
 import json
+import sqlite3
 import time
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.gateway.prompt_hints import read_hints
 from nemo_widgets.backend.intents import understand
+from nemo_widgets.backend.store import DATABASE, Store
 from nemo_widgets.protocol.names import MIN_SONG_SECONDS, WS_CLOSE_AUTH, WS_CLOSE_NO_SESSION, WS_CLOSE_UNKNOWN_SESSION
 from nemo_widgets.protocol.options import SongOptions
 from tests.backend.conftest import lavfi, serving
@@ -213,3 +215,50 @@ def test_bootstrap_routes_still_answer(backend, key):
     client, *_ = backend
     assert client.get("/api/credits/balance/simple", headers=bearer(key)).json()["code"] == 0
     assert httpx.get(str(client.base_url) + "/nothing-here").status_code == 404
+
+
+def test_song_options_ride_in_the_message_metadata(backend, key):
+    client, *_ = backend
+    _, session_id = new_project(client, key)
+
+    async def talk():
+        async with chat_socket(client, key, session_id) as socket:
+            chosen = await until_done(socket, {"type": "message", "content": "make it vertical",
+                                               "metadata": {"song_options": {"aspect": "1:1"}}})
+            await socket.send(json.dumps({"type": "message", "content": "hi", "metadata": {"song_options": {"x": 1}}}))
+            return chosen, json.loads(await socket.recv())
+
+    chosen, refused = asyncio.run(talk())
+    assert [m["tool"] for m in chosen if m["type"] == "tool_start"] == ["set_aspect"]
+    state = client.get(f"/api/state/nemo_agent/me/{session_id}/latest", headers=bearer(key)).json()["data"]["state"]
+    assert state["canvas_config"]["aspect"] == "1:1"
+    assert refused["type"] == "error" and refused["data"] == {"field": "x"}
+
+
+def test_an_older_database_gains_projects_and_keeps_its_sessions(tmp_path):
+    store = Store(tmp_path)
+    user = store.user_for_token(store.issue_anonymous_token("old", time.time()).token, time.time())
+    _, session_id = store.create_session(user, "en", time.time())
+    store.close()
+    with sqlite3.connect(tmp_path / DATABASE) as db:  # as a version before projects left it
+        db.executescript("DROP TABLE project_sessions; DROP TABLE projects; DROP TABLE secrets;")
+    reopened = Store(tmp_path)
+    try:
+        [project] = reopened.projects(user)
+        assert [s.id for s in project.sessions] == [session_id] and reopened.session_state(user, session_id)
+        assert reopened.project_of(user, session_id) == project.id
+    finally:
+        reopened.close()
+
+
+def test_the_link_key_is_made_once_per_data_folder_and_kept(tmp_path):
+    first = Store(tmp_path / "a")
+    key = first.secret("output-links")
+    first.close()
+    again, other = Store(tmp_path / "a"), Store(tmp_path / "b")
+    try:
+        assert again.secret("output-links") == key and len(key) == 32 and other.secret("output-links") != key
+        assert (tmp_path / "a" / DATABASE).stat().st_mode & 0o777 == 0o600
+    finally:
+        again.close()
+        other.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,8 +32,10 @@ from nemo_widgets.protocol.names import (
     WS_CLOSE_NO_SESSION,
     WS_CLOSE_UNKNOWN_SESSION,
 )
-from nemo_widgets.protocol.options import OptionError, options_in_state_delta
+from nemo_widgets.protocol.options import OptionError, SongOptions, options_in_state_delta
 
+_LOG = logging.getLogger(__name__)
+UNEXPECTED = "The turn could not start: the server failed (the error is logged). Try again, and report it if it recurs."
 _STARTING: set[asyncio.Task[AsyncIterator[dict[str, Any]]]] = set()  # turns being prepared, kept alive
 
 
@@ -58,10 +61,7 @@ class ChatSocket:
             while (raw := await self._receive()) is not None:
                 await self._handle(raw)
         finally:
-            if self._turn is not None and not self._turn.done():
-                self._turn.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._turn
+            await self._stop_relay()
 
     async def _receive(self) -> str | None:
         message = await self._websocket.receive()
@@ -94,12 +94,12 @@ class ChatSocket:
         except ApiError as error:
             await self.send(error_message(error))
 
-    async def _start_turn(self, content: str, options: Any) -> AsyncIterator[dict[str, Any]]:
+    async def _start_turn(self, content: str, options: SongOptions) -> AsyncIterator[dict[str, Any]]:
         """Prepare the turn (credits taken, journaled) and start it: the turn then runs to its end, listened to or not."""
         turn = await run_in_threadpool(self._gateway.agent.prepare, self._user, self._session_id, content, options)
         return self._gateway.agent.stream(turn)
 
-    async def _run_turn(self, content: str, options: Any) -> None:
+    async def _run_turn(self, content: str, options: SongOptions) -> None:
         starting = asyncio.get_running_loop().create_task(self._start_turn(content, options))
         _STARTING.add(starting)  # a client leaving mid-prepare must not leave a journaled turn that never runs
         starting.add_done_callback(_STARTING.discard)
@@ -108,6 +108,9 @@ class ChatSocket:
             items = await asyncio.shield(starting)
         except ApiError as error:
             await self.send(error_message(error))
+        except Exception:  # a bug: the client still hears of it and the socket stays usable
+            _LOG.exception("chat turn in session %s could not start", self._session_id)
+            await self.send({"type": "error", "error": UNEXPECTED, "code": 500})
         else:
             async with contextlib.aclosing(items):
                 async for item in items:
@@ -115,18 +118,23 @@ class ChatSocket:
                         await self.send(message)
         await self.send(DONE)
 
-    async def _abort(self) -> None:
-        """Stop relaying the running turn, as a client that hangs up: a song still waiting for a worker is taken off
-        the queue and refunded; work already under way still reaches the session."""
+    async def _stop_relay(self) -> bool:
+        """Stop relaying the running turn, as a client that hangs up does: a song still waiting for a worker is taken
+        off the queue and refunded; work already under way still reaches the session. False when none was running."""
         turn, self._turn = self._turn, None
-        if turn is not None and not turn.done():
-            turn.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await turn
+        if turn is None or turn.done():
+            return False
+        turn.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await turn
+        return True
+
+    async def _abort(self) -> None:
+        if await self._stop_relay():
             await self.send({**DONE, "aborted": True})
 
 
-def _chat_request(request: dict[str, Any]) -> tuple[str, Any]:
+def _chat_request(request: dict[str, Any]) -> tuple[str, SongOptions]:
     """The message's text and its song options (`metadata.song_options`, as `/run_sse` reads `state_delta`)."""
     content = request.get("content")
     if not isinstance(content, str) or not content.strip():
