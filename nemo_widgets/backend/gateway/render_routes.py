@@ -82,7 +82,8 @@ async def output_file(gateway: Gateway, links: OutputLinks, request: Request) ->
     user_id, render_id = request.path_params["user_id"], request.path_params["render_id"]
     links.check(user_id, render_id, request.query_params.get("expires", ""),
                 request.query_params.get("signature", ""), gateway.clock())
-    job = await run_in_threadpool(gateway.store.render, User(user_id, "linked"), render_id)
+    owner = User(user_id, "linked")  # the signature vouches for the id; renders are looked up by it alone
+    job = await run_in_threadpool(gateway.store.render, owner, render_id)
     if job is None or job.status != "completed" or not job.output or not Path(job.output).is_file():
         raise ApiError(404, "That video no longer exists: export it again.", 404)
     return FileResponse(job.output, media_type="video/mp4", filename=f"{job.id}.mp4")
