@@ -31,6 +31,7 @@ from typing import Any
 from nemo_widgets.backend import prices
 from nemo_widgets.backend.errors import NO_CREDITS, ApiError, session_not_found
 from nemo_widgets.backend.events import error_event, event
+from nemo_widgets.backend.gateway.prompt_hints import read_hints
 from nemo_widgets.backend.intents import TooManyChanges, ToolCall, answer_without_tools, overruled, understand
 from nemo_widgets.backend.store import Store, TurnRefusal, User
 from nemo_widgets.engine.errors import EngineInputError
@@ -87,6 +88,7 @@ class Agent:
                 _LOG.warning("refunded turn %s, left open by a backend that stopped", turn.invocation_id)
 
     def prepare(self, user: User, session_id: str, message: str, options: SongOptions = SongOptions()) -> Turn:
+        message, options = read_hints(message, options)
         state = self._store.session_state(user, session_id)
         if state is None:
             raise session_not_found(session_id)

@@ -38,6 +38,8 @@ from nemo_widgets.backend.errors import (
     session_not_found,
 )
 from nemo_widgets.backend.events import frame
+from nemo_widgets.backend.gateway.context import Gateway
+from nemo_widgets.backend.gateway.mount import gateway_routes
 from nemo_widgets.backend.media_refs import find_upload
 from nemo_widgets.backend.middleware import LOOPBACK_NAMES, CatchAll, TrustedHosts
 from nemo_widgets.backend.renders import Renders, checked_render_id, job_payload
@@ -287,6 +289,7 @@ def create_app(
         Route("/api/render/proxy/lambda/{render_id}", render_status, methods=["GET"]),
         Route("/api/render/proxy/lambda/{render_id}/cancel", cancel_render, methods=["POST"]),
         Route("/api/render/proxy/{render_id}/download", download_render, methods=["GET"]),
+        *gateway_routes(Gateway(store, agent, renders, clock, as_caller, allow_private_urls)),
     ]
     return Starlette(routes=routes, lifespan=lifespan,
                      middleware=[Middleware(TrustedHosts, allowed=allowed_hosts), Middleware(CatchAll)],

@@ -20,7 +20,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -67,6 +67,12 @@ CREATE TABLE IF NOT EXISTS turns (
     cost INTEGER NOT NULL, song_id TEXT, status TEXT NOT NULL, started REAL NOT NULL, backend TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS open_turns ON turns (session_id) WHERE status = 'running';
+CREATE TABLE IF NOT EXISTS projects (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS project_sessions (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id), project_id TEXT NOT NULL REFERENCES projects(id)
+);
+CREATE INDEX IF NOT EXISTS sessions_of_project ON project_sessions (project_id);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 Change = TypeVar("Change")
@@ -124,6 +130,44 @@ class OpenTurn:
     session_id: str
     cost: int
     song_id: str | None  # the song folder this turn writes, if it makes one
+
+
+@dataclass(frozen=True)
+class ProjectSession:
+    id: str
+    created: float
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Project:
+    """The API-key gateway's project: a thin layer over the sessions it wraps (oldest first)."""
+
+    id: str
+    created: float
+    updated: float  # the latest of its creation, its sessions' turns and its renders
+    sessions: tuple[ProjectSession, ...]
+
+    @property
+    def name(self) -> str | None:
+        """The title of its latest song, once there is one."""
+        songs = [m for s in self.sessions for m in s.state["generated_media"] if m.get("kind") == "song"]
+        return songs[-1].get("title") if songs else None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of a user's credit history: a grant, or a chat turn that took credits (refunded turns cost nothing
+    and are left out)."""
+
+    kind: str  # "grant" or "conversation"
+    at: float
+    amount: int  # credits added (positive) or taken (negative)
+    invocation_id: str | None = None
+    session_id: str | None = None
+    project_id: str | None = None
+    status: str | None = None  # a turn's: running or committed
+    made_song: bool = False  # the turn made a song (what every priced turn does today)
 
 
 INTERRUPTED = "The server stopped while this video was rendering: export it again."
@@ -421,3 +465,82 @@ class Store:
         granted, consumed, frozen = self._query(
             "SELECT credits_granted, credits_consumed, credits_frozen FROM users WHERE id = ?", (user.id,))[0]
         return Credits(granted - consumed - frozen, frozen, granted, consumed)
+
+    def project_of(self, user: User, session_id: str) -> str | None:
+        """The project wrapping one of the user's sessions, made on first use (a session started in the bootstrap
+        dialect becomes a project of its own); None when the session is not the user's."""
+        with self._transaction() as db:
+            return self._adopt(db, user, session_id)
+
+    @staticmethod
+    def _adopt(db: sqlite3.Connection, user: User, session_id: str) -> str | None:
+        row = db.execute("SELECT sessions.created, project_sessions.project_id FROM sessions LEFT JOIN project_sessions "
+                         "ON project_sessions.session_id = sessions.id WHERE sessions.id = ? AND sessions.user_id = ?",
+                         (session_id, user.id)).fetchone()
+        if row is None or row[1] is not None:
+            return None if row is None else row[1]
+        project_id = f"proj_{secrets.token_hex(8)}"
+        db.execute("INSERT INTO projects (id, user_id, created) VALUES (?, ?, ?)", (project_id, user.id, row[0]))
+        db.execute("INSERT INTO project_sessions (session_id, project_id) VALUES (?, ?)", (session_id, project_id))
+        return project_id
+
+    def projects(self, user: User) -> list[Project]:
+        """The user's projects, most recently updated first; every session of theirs is in one."""
+        with self._transaction() as db:
+            for (session_id,) in db.execute("SELECT id FROM sessions WHERE user_id = ? AND id NOT IN "
+                                            "(SELECT session_id FROM project_sessions)", (user.id,)).fetchall():
+                self._adopt(db, user, session_id)
+        return sorted(self._projects(user), key=lambda p: (p.updated, p.id), reverse=True)
+
+    def project(self, user: User, project_id: str) -> Project | None:
+        """One of the user's projects; None when it does not exist or belongs to someone else."""
+        found = self._projects(user, project_id)
+        return found[0] if found else None
+
+    def _projects(self, user: User, project_id: str | None = None) -> list[Project]:
+        only = " AND projects.id = ?" if project_id is not None else ""
+        rows = self._query("SELECT projects.id, projects.created, sessions.id, sessions.created, sessions.state "
+                           "FROM projects JOIN project_sessions ON project_sessions.project_id = projects.id "
+                           "JOIN sessions ON sessions.id = project_sessions.session_id "
+                           f"WHERE projects.user_id = ?{only} ORDER BY sessions.created, sessions.id",
+                           (user.id, *([project_id] if project_id is not None else [])))
+        activity: dict[str, float] = {}
+        for session_id, at in self._query("SELECT session_id, MAX(started) FROM turns WHERE user_id = ? "
+                                          "GROUP BY session_id UNION ALL SELECT session_id, MAX(created) FROM renders "
+                                          "WHERE user_id = ? GROUP BY session_id", (user.id, user.id)):
+            activity[session_id] = max(at, activity.get(session_id, at))
+        grouped: dict[str, tuple[float, list[ProjectSession]]] = {}
+        for pid, created, session_id, session_created, state in rows:
+            grouped.setdefault(pid, (created, []))[1].append(ProjectSession(session_id, session_created, json.loads(state)))
+        return [Project(pid, created, max([created, *(activity.get(s.id, s.created) for s in sessions),
+                                           *(s.created for s in sessions)]), tuple(sessions))
+                for pid, (created, sessions) in grouped.items()]
+
+    def latest_render(self, user: User, session_ids: Collection[str]) -> RenderJob | None:
+        """The user's most recent finished render of any of these sessions."""
+        if not session_ids:
+            return None
+        marks = ", ".join("?" * len(session_ids))
+        rows = self._query("SELECT id, session_id, status, progress, error, output, duration, size, created FROM renders "
+                           f"WHERE user_id = ? AND status = 'completed' AND session_id IN ({marks}) "
+                           "ORDER BY created DESC LIMIT 1", (user.id, *session_ids))
+        return RenderJob(*rows[0]) if rows else None
+
+    def ledger(self, user: User) -> list[LedgerEntry]:
+        """The user's credit history, newest first: the turns that took credits, then what they were granted."""
+        granted, created = self._query("SELECT credits_granted, created FROM users WHERE id = ?", (user.id,))[0]
+        turns = self._query("SELECT turns.invocation_id, turns.session_id, project_sessions.project_id, turns.cost, "
+                            "turns.status, turns.started, turns.song_id IS NOT NULL FROM turns LEFT JOIN project_sessions "
+                            "ON project_sessions.session_id = turns.session_id WHERE turns.user_id = ? AND turns.cost > 0 "
+                            "AND turns.status != 'refunded' ORDER BY turns.started DESC, turns.invocation_id",
+                            (user.id,))
+        return [*(LedgerEntry("conversation", started, -cost, invocation_id, session_id, project_id, status, bool(song))
+                  for invocation_id, session_id, project_id, cost, status, started, song in turns),
+                LedgerEntry("grant", created, granted)]
+
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte key kept in the database (0600) under `name`, made on first use and shared by every
+        backend of this data folder."""
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, secrets.token_bytes(32)))
+            return bytes(db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0])

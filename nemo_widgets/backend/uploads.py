@@ -38,6 +38,7 @@ from nemo_widgets.render.media_info import MediaInfo, media_info
 RESOLVE_SECONDS = 5.0
 DOWNLOAD_SECONDS = 120.0  # for the whole transfer of one link, not per read
 WRITE_BLOCK = 1 << 20  # bytes gathered before one write on a worker thread
+MAX_FORM_VALUE = 1024  # bytes a multipart text field (a session id) may hold
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 IPAddress = IPv4Address | IPv6Address
 
@@ -110,6 +111,8 @@ class _Part:
         self.path: Path | None = None
         self.filename = ""
         self.size = 0
+        self.form_name: str | None = None  # a text part's name, when its value is kept
+        self.value = b""
 
     def discard(self) -> None:
         if self.file is not None:
@@ -118,15 +121,18 @@ class _Part:
             self.path.unlink(missing_ok=True)
 
 
-async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folder: Path) -> list[Incoming]:
-    """Stream the `files` parts of a multipart body into `folder`.
+async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folder: Path, field: str = "files",
+                            form: dict[str, str] | None = None) -> list[Incoming]:
+    """Stream the file parts named `field` of a multipart body into `folder`; short text parts go into `form` when
+    it is given (at most MAX_FORM_VALUE characters each), else they are dropped.
 
     Stops reading as soon as the body passes MAX_BYTES; on any failure (too large, malformed,
     cut short, the client gone) deletes everything it wrote before raising.
     """
     kind, options = parse_options_header(content_type.encode("latin-1", "replace"))
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
-        raise ApiError(400, "Send files as multipart/form-data in the field `files`, or JSON with `urls`.", 400)
+        raise ApiError(400, f"Send files as multipart/form-data in the field `{field}`"
+                            + (", or JSON with `urls`." if field == "files" else "."), 400)
     folder.mkdir(parents=True, exist_ok=True)
     files: list[_Part] = []  # only the file parts: other parts are dropped as soon as they end
     current = _Part()
@@ -149,7 +155,9 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
 
     def on_headers_finished() -> None:
         _, disposition = parse_options_header(current.headers.get("content-disposition", "").encode("utf-8"))
-        if disposition.get(b"name") == b"files" and b"filename" in disposition:
+        if form is not None and b"filename" not in disposition and disposition.get(b"name"):
+            current.form_name = disposition[b"name"].decode("utf-8", "replace")[:MAX_FORM_VALUE]
+        if disposition.get(b"name") == field.encode() and b"filename" in disposition:
             if len(files) >= MAX_FILES:
                 raise ApiError(400, f"Upload at most {MAX_FILES} files at once.", 400)
             current.filename = safe_name(disposition[b"filename"].decode("utf-8", "replace"))
@@ -158,11 +166,17 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
             current.file = current.path.open("wb")
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
+        if current.form_name is not None:
+            current.value += data[start:end]
+            if len(current.value) > MAX_FORM_VALUE:
+                raise bad_request(f"The form field `{current.form_name}` is too long ({MAX_FORM_VALUE} bytes at most).")
         if current.file is not None:
             current.file.write(data[start:end])
             current.size += end - start
 
     def on_part_end() -> None:
+        if form is not None and current.form_name is not None:
+            form[current.form_name] = current.value.decode("utf-8", "replace")
         if current.file is not None:
             current.file.close()
             current.file = None
@@ -199,7 +213,7 @@ async def receive_multipart(body: AsyncIterator[bytes], content_type: str, folde
             raise ApiError(400, "The multipart body is malformed: check its boundary and part headers.", 400) from None
         raise
     if not files:
-        raise ApiError(400, "No file came in the field `files`.", 400)
+        raise ApiError(400, f"No file came in the field `{field}`.", 400)
     return [Incoming(part.filename, part.path, part.size) for part in files]
 
 

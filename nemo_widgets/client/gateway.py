@@ -16,13 +16,14 @@ from urllib.parse import quote
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from nemo_widgets.client.errors import AuthError, BackendUnavailable, BadRequest
+from nemo_widgets.client.errors import AuthError, BackendUnavailable, BadRequest, SessionNotFound
 from nemo_widgets.client.events import Event, TurnComplete, parse_data
 from nemo_widgets.protocol.names import (
     CHAT_PING_SECONDS,
-    SOCKET_CLOSE_AUTH,
-    SOCKET_CLOSE_NO_SESSION,
     SONG_OPTIONS_KEY,
+    WS_CLOSE_AUTH,
+    WS_CLOSE_NO_SESSION,
+    WS_CLOSE_UNKNOWN_SESSION,
 )
 from nemo_widgets.protocol.options import SongOptions
 
@@ -147,11 +148,13 @@ async def _ready(socket: ClientConnection) -> None:
 
 def _raise_for_close(closed: ConnectionClosed) -> None:
     code = closed.rcvd.code if closed.rcvd is not None else None
-    if code == SOCKET_CLOSE_AUTH:
+    if code == WS_CLOSE_AUTH:
         raise AuthError("The backend refused the API key on the chat socket (bad or expired key).", code=1001,
                         status=401) from None
-    if code == SOCKET_CLOSE_NO_SESSION:
+    if code == WS_CLOSE_NO_SESSION:
         raise BadRequest("The chat socket was opened without a session id.") from None
+    if code == WS_CLOSE_UNKNOWN_SESSION:
+        raise SessionNotFound("This session no longer exists on the backend.", code=1002, status=404) from None
 
 
 async def _ping(socket: ClientConnection, every: float) -> None:

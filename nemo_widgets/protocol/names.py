@@ -50,9 +50,12 @@ UPLOAD_SUFFIXES: Final = (*UPLOAD_FORMATS, "jpeg")  # file name endings a front 
 MAX_ACTIVE_RENDERS: Final = 2  # renders one user may have queued or running at once
 
 # the cloud's two faces: the anonymous bootstrap (`/api/...`, `/run_sse`) and the API-key gateway (`/auth/verify`,
-# `/projects`, `/ws/chat`...)
+# `/projects`, `/ws/chat`...; docs: ../shared/PROTOCOL.md, "The second dialect")
 Dialect = Literal["bootstrap", "gateway"]
 DIALECTS: Final[tuple[Dialect, ...]] = ("bootstrap", "gateway")
-CHAT_PING_SECONDS: Final = 30  # a gateway chat socket is pinged this often
-SOCKET_CLOSE_AUTH: Final = 4001  # the gateway's chat socket closes with this code for a bad or missing key
-SOCKET_CLOSE_NO_SESSION: Final = 4002  # ... and with this one when the session id is missing
+CHAT_PING_SECONDS: Final = 30  # a client pings the gateway's chat socket this often
+WS_CLOSE_AUTH: Final = 4001  # the chat socket's close code for a missing, unknown or expired token
+WS_CLOSE_NO_SESSION: Final = 4002  # ... for a missing session id
+WS_CLOSE_UNKNOWN_SESSION: Final = 4004  # ... for a session that does not exist or is another user's
+OUTPUT_LINK_SECONDS: Final = 3600  # how long a signed output link (a render's `outputUrl`) works
+MAX_LEDGER_PAGE: Final = 100  # the most credit-history items one page of `/billing/usage/conversations` holds
