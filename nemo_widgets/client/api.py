@@ -44,7 +44,7 @@ from nemo_widgets.client.errors import (
 )
 from nemo_widgets.client.events import Event, Heartbeat, StreamError, TurnComplete, parse_data
 from nemo_widgets.client.multipart import MultipartBody
-from nemo_widgets.protocol.names import APP_NAME, SONG_OPTIONS_KEY, TURN_LIMIT_SECONDS, Dialect
+from nemo_widgets.protocol.names import APP_NAME, CHAT_PING_SECONDS, SONG_OPTIONS_KEY, TURN_LIMIT_SECONDS, Dialect
 from nemo_widgets.protocol.options import SongOptions
 
 _LOG = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ class NemoClient:
         self.register_url = register_url
         self.session_id: str | None = None
         self.project_id: str | None = None  # the gateway's project around the session
+        self.ping_every = float(CHAT_PING_SECONDS)  # seconds between pings on the gateway's chat socket
         self.user_id: str | None = None
         self._token = token
         self.backend_key = backend_key or self.base_url  # names this backend in the token cache and render log
@@ -455,7 +456,7 @@ class NemoClient:
         while True:
             url = gateway.socket_url(self.base_url, await self.token(), await self.ensure_session())
             try:
-                async for event in gateway.socket_turn(url, message, options, self._sleep):
+                async for event in gateway.socket_turn(url, message, options, self._sleep, self.ping_every):
                     if isinstance(event, StreamError) and event.details.get("code") == 2001:
                         raise self._no_credits(NoCredits(event.message, code=2001, data=event.details))
                     if isinstance(event, StreamError) and event.details.get("code") == 1002 and not started:

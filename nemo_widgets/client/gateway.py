@@ -19,7 +19,6 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 from nemo_widgets.client.errors import AuthError, BackendUnavailable, BadRequest, SessionNotFound
 from nemo_widgets.client.events import Event, TurnComplete, parse_data
 from nemo_widgets.protocol.names import (
-    CHAT_PING_SECONDS,
     SONG_OPTIONS_KEY,
     WS_CLOSE_AUTH,
     WS_CLOSE_NO_SESSION,
@@ -55,16 +54,16 @@ def socket_url(base_url: str, token: str, session_id: str) -> str:
 
 
 def project_state(data: dict[str, Any]) -> dict[str, Any]:
-    """A project's frontend state in the session-state shape the controller reads: the draft under `draft`, the
-    `files:*` lists as uploads; anything else the backend sends is kept as it is."""
+    """A project's frontend state in the bootstrap's session-state shape, which the controller reads: the draft
+    under `draft`, the `files:*` lists as the uploads (`video_infos`); anything else the backend sends is kept."""
     project = data.get("project") if isinstance(data.get("project"), dict) else {}
     state = {key: value for key, value in project.items() if not key.startswith("files:") and key != "timeline_draft"}
     if isinstance(project.get("timeline_draft"), dict):
         state["draft"] = project["timeline_draft"]
     uploads = [dict(f) for key, files in project.items() if key.startswith("files:") and isinstance(files, list)
                for f in files if isinstance(f, dict)]
-    if uploads and "uploaded_media" not in state:
-        state["uploaded_media"] = uploads
+    if uploads and "video_infos" not in state:
+        state["video_infos"] = uploads
     return state
 
 
@@ -79,7 +78,7 @@ class SocketDropped(Exception):
 
 
 async def socket_turn(url: str, message: str, options: SongOptions | None, sleep: Sleep,
-                      ping_every: float = CHAT_PING_SECONDS) -> AsyncIterator[Event]:
+                      ping_every: float) -> AsyncIterator[Event]:
     """The events of one turn: wait for `session_ready`, send the message, read until `done`; a ping every
     `ping_every` seconds keeps idle proxies from closing the socket during a long song."""
     async with _open(url, sleep) as socket:

@@ -8,6 +8,7 @@ from nemo_widgets.backend.server import RunningServer, start_in_thread
 from nemo_widgets.backend.store import Store
 from nemo_widgets.client.api import NemoClient
 from nemo_widgets.client.config import Identity
+from nemo_widgets.protocol.names import DIALECTS
 from tests.client.variant_server import Script, create_variant_app
 
 
@@ -34,6 +35,12 @@ def variant(tmp_path: Path) -> Iterator[tuple[RunningServer, Script]]:
     server = start_in_thread(create_variant_app(script))
     yield server, script
     server.stop()
+
+
+@pytest.fixture(params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for it runs once per dialect the client speaks to the embedded backend."""
+    return request.param
 
 
 @pytest.fixture()

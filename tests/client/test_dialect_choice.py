@@ -69,7 +69,7 @@ def test_project_state_reads_as_session_state():
     draft = {"t": [], "d": 0}
     state = gateway.project_state({"project": {"timeline_draft": draft, "files:video": [{"cdn_url": "/u/a.mp4"}],
                                                "generated_media": [{"id": "song_1"}]}})
-    assert state == {"draft": draft, "uploaded_media": [{"cdn_url": "/u/a.mp4"}], "generated_media": [{"id": "song_1"}]}
+    assert state == {"draft": draft, "video_infos": [{"cdn_url": "/u/a.mp4"}], "generated_media": [{"id": "song_1"}]}
     assert gateway.project_state({}) == {}
 
 

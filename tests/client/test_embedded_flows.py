@@ -1,4 +1,5 @@
-"""Real flows against the embedded backend over HTTP: tokens, songs, state as DataFrames, uploads, export, resume."""
+"""Real flows against the embedded backend over HTTP: tokens, songs, state as DataFrames, uploads, export, resume;
+the client's flows run once per dialect (the bootstrap over SSE, the gateway over its WebSocket)."""
 
 import asyncio
 import os
@@ -22,11 +23,11 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-def test_anonymous_token_is_cached_privately_and_reused(backend, identity):
+def test_anonymous_token_is_cached_privately_and_reused(backend, identity, dialect):
     async def go():
-        async with client_for(backend, identity) as first:
+        async with client_for(backend, identity, dialect=dialect) as first:
             await first.credits()
-        async with client_for(backend, identity) as second:  # the backend allows one token per client id a week
+        async with client_for(backend, identity, dialect=dialect) as second:  # the backend allows one token per client id a week
             return await second.credits()
 
     assert run(go()).available == 100
@@ -34,9 +35,9 @@ def test_anonymous_token_is_cached_privately_and_reused(backend, identity):
         assert stat.S_IMODE(os.stat(identity.folder / name).st_mode) == 0o600
 
 
-def test_a_session_the_backend_does_not_know_is_replaced(backend, identity):
+def test_a_session_the_backend_does_not_know_is_replaced(backend, identity, dialect):
     async def go():
-        async with client_for(backend, identity) as client:
+        async with client_for(backend, identity, dialect=dialect) as client:
             client.use_session("sess_does_not_exist")
             await client.state()
             return client.session_id
@@ -44,9 +45,9 @@ def test_a_session_the_backend_does_not_know_is_replaced(backend, identity):
     assert run(go()) != "sess_does_not_exist"
 
 
-def test_session_bound_1002_is_not_retried_twice(backend, identity, monkeypatch):
+def test_session_bound_1002_is_not_retried_twice(backend, identity, monkeypatch, dialect):
     async def go():
-        async with client_for(backend, identity) as client:
+        async with client_for(backend, identity, dialect=dialect) as client:
             async def gone(language="en"):
                 client.session_id = "sess_gone_again"
                 return client.session_id
@@ -60,12 +61,12 @@ def test_session_bound_1002_is_not_retried_twice(backend, identity, monkeypatch)
 
 
 @pytest.mark.slow
-def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_path, monkeypatch):
+def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_path, monkeypatch, dialect):
     monkeypatch.chdir(tmp_path)  # "export" with no path writes ./nemo_exports/<render id>.mp4
     updates = []
 
     async def go():
-        session = AsyncSession(client_for(backend, identity), on_update=updates.append, poll_interval=0.2)
+        session = AsyncSession(client_for(backend, identity, dialect=dialect), on_update=updates.append, poll_interval=0.2)
         try:
             turn = await session.generate(short_lyrics, "an upbeat pop song", voice="female", seed=1, aspect="9:16",
                                           title="Summer Test")
@@ -98,7 +99,7 @@ def test_generate_refine_state_and_export(backend, identity, short_lyrics, tmp_p
     assert not (identity.folder / "renders.json").read_text().count("render_")
 
 
-def test_uploads_are_checked_and_listed(backend, identity, tmp_path):
+def test_uploads_are_checked_and_listed(backend, identity, tmp_path, dialect):
     import numpy as np
     import soundfile as sf
 
@@ -109,7 +110,7 @@ def test_uploads_are_checked_and_listed(backend, identity, tmp_path):
     seen = []
 
     async def go():
-        session = AsyncSession(client_for(backend, identity), on_update=seen.append)
+        session = AsyncSession(client_for(backend, identity, dialect=dialect), on_update=seen.append)
         try:
             table = await session.upload([tone])
             with pytest.raises(UnsupportedFile, match="Supported formats"):
@@ -125,9 +126,9 @@ def test_uploads_are_checked_and_listed(backend, identity, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_finishes_an_export_orphaned_by_a_restart(backend, identity, short_lyrics, tmp_path):
+def test_resume_finishes_an_export_orphaned_by_a_restart(backend, identity, short_lyrics, tmp_path, dialect):
     async def start():
-        session = AsyncSession(client_for(backend, identity))
+        session = AsyncSession(client_for(backend, identity, dialect=dialect))
         try:
             await session.generate(short_lyrics, "lo-fi, instrumental", seed=2)
             state = await session.refresh()
@@ -138,7 +139,7 @@ def test_resume_finishes_an_export_orphaned_by_a_restart(backend, identity, shor
             await session.close()  # the kernel dies here: nobody polls this render
 
     async def after_restart(session_id):
-        session = AsyncSession(client_for(backend, identity), poll_interval=0.2)
+        session = AsyncSession(client_for(backend, identity, dialect=dialect), poll_interval=0.2)
         session.client.use_session(session_id)
         try:
             return await session.resume()
@@ -250,20 +251,24 @@ def test_batch_gives_each_file_its_instruction_and_its_render(backend, identity,
     assert list(media["genre"]) == ["lofi", "folk"] and list(media["voice"]) == ["female", "male"]
 
 
-def test_a_finished_song_is_announced_at_once(backend, identity, short_lyrics):
+def test_a_finished_song_is_announced_at_once(backend, identity, short_lyrics, dialect):
     import time
 
-    from nemo_widgets.client.events import Progress, ToolResult
+    from nemo_widgets.client.events import Heartbeat, Progress, ToolResult
 
     async def go():
-        stamps = {}
-        async with client_for(backend, identity) as client:
+        stamps, beats = {}, 0
+        async with client_for(backend, identity, dialect=dialect) as client:
+            client.ping_every = 0.2  # the gateway's socket is pinged (every 30 s by default) and answers each ping
             async for event in client.run_turn(f"lo-fi, instrumental, seed 3:\n{short_lyrics}"):
                 if isinstance(event, Progress) and event.stage == "done":
                     stamps["done"] = time.monotonic()
                 if isinstance(event, ToolResult):
                     stamps["result"] = time.monotonic()
-        return stamps
+                beats += isinstance(event, Heartbeat)
+        return stamps, beats
 
-    stamps = run(go())
+    stamps, beats = run(go())
     assert stamps["result"] - stamps["done"] < 2.0, "the turn waited for a heartbeat after the song was made"
+    if dialect == "gateway":
+        assert beats >= 5, "the socket was not pinged, or its pongs were lost"
