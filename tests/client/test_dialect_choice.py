@@ -133,3 +133,73 @@ def test_a_refused_key_is_said_plainly_when_probing(backend, identity):
 
     with pytest.raises(AuthError, match="refused your NEMO_TOKEN"):
         run(go())
+
+
+class CuttingProxy:
+    """A TCP relay in front of the real backend whose open connections can be cut, as a flaky network would."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, up_writer]
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    def cut(self) -> None:
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    async def close(self) -> None:
+        self.cut()
+        self.server.close()
+
+
+@pytest.mark.slow
+def test_a_socket_dropped_mid_turn_is_opened_again_once_and_the_outcome_read_from_state(backend, identity):
+    from nemo_widgets.client.api import NemoClient
+
+    port = int(backend.base_url.rsplit(":", 1)[1])
+
+    async def go():
+        proxy = CuttingProxy(port)
+        said: list[str] = []
+        client = NemoClient(await proxy.start(), identity, dialect="gateway", notify=said.append)
+        try:
+            events = []
+            async for event in client.run_turn("a lo-fi song, instrumental, seed 5, 20 seconds"):
+                events.append(event)
+                if isinstance(event, Progress) and len([e for e in events if isinstance(e, Progress)]) == 1:
+                    proxy.cut()
+            for _ in range(600):  # the backend goes on with the song; its outcome lands in the session's state
+                songs = (await client.state()).get("generated_media") or []
+                if songs:
+                    return events, said, songs
+                await asyncio.sleep(0.2)
+            return events, said, []
+        finally:
+            await client.aclose()
+            await proxy.close()
+
+    events, said, songs = run(go())
+    assert isinstance(events[-1], TurnComplete)
+    assert any("connection dropped during the turn" in s for s in said), said
+    assert [s["kind"] for s in songs] == ["song"]
