@@ -36,15 +36,20 @@ def host_name(header: str) -> str:
 
 
 class TrustedHosts:
-    """Refuse (400, in the envelope) requests whose Host is not one of `allowed`; None lets every name through."""
+    """Refuse (400, in the envelope) requests whose Host is not one of `allowed`, and WebSocket handshakes (the
+    gateway's chat) with 403; None lets every name through."""
 
     def __init__(self, app: ASGIApp, allowed: Collection[str] | None) -> None:
         self.app = app
         self.allowed = None if allowed is None else frozenset(host_name(name) for name in allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.allowed is not None:
+        if scope["type"] in ("http", "websocket") and self.allowed is not None:
             name = host_name(Headers(scope=scope).get("host", ""))
+            if name not in self.allowed and scope["type"] == "websocket":
+                await receive()  # the handshake's connect event; closing before accepting answers it with 403
+                await send({"type": "websocket.close", "code": 1008, "reason": "host not allowed"})
+                return
             if name not in self.allowed:
                 names = ", ".join(sorted(self.allowed))
                 refused = ApiError(400, f"This server only answers to the host names {names}, not {name[:100]!r}: "

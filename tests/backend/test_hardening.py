@@ -67,6 +67,25 @@ def test_only_loopback_host_names_are_answered(tmp_path):
         assert client.get("/api/credits/balance/simple", headers={"Host": "studio.lan"}).status_code == 401
 
 
+def _socket_handshake_status(port: int, host: str) -> str:
+    """The status line a WebSocket handshake to the chat route gets with this Host header."""
+    import socket
+
+    request = (f"GET /ws/chat?token=x&session_id=y HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request.encode())
+        return conn.recv(4096).decode("latin-1").split("\r\n", 1)[0]
+
+
+def test_the_chat_socket_checks_host_names_too(tmp_path):
+    with serving(tmp_path) as (client, _):
+        port = client.base_url.port
+        assert _socket_handshake_status(port, "evil.example").startswith("HTTP/1.1 403")
+        assert _socket_handshake_status(port, f"127.0.0.1:{port}").startswith("HTTP/1.1 101")
+
+
 def test_widening_the_host_beyond_loopback_warns(tmp_path):
     # 192.0.2.1 (TEST-NET-1) is on no interface here: the bind fails after the warning, nothing is exposed.
     result = subprocess.run([sys.executable, "-m", "nemo_widgets.cli", "serve", "--host", "192.0.2.1", "--port", "0",
