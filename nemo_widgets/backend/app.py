@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from nemo_widgets.backend import prices
 from nemo_widgets.backend.agent import Agent
 from nemo_widgets.backend.data_dir import remove_debris
 from nemo_widgets.backend.errors import (
@@ -162,9 +163,7 @@ def create_app(
         return ok({"task_id": task_id, "session_id": session_id, "user_id": user.id})
 
     async def credits(request: Request) -> JSONResponse:
-        balance = await as_caller(request, store.credits)
-        return ok({"available": balance.available, "frozen": balance.frozen, "total": balance.total_granted,
-                   "total_granted": balance.total_granted, "total_consumed": balance.total_consumed})
+        return ok(prices.balance_fields(await as_caller(request, store.credits)))
 
     def owned_session(request: Request, user: User) -> tuple[User, str, dict[str, Any]]:
         """The caller, the session named in the path and its state; 1002 unless the caller owns it. Worker thread."""

@@ -61,9 +61,13 @@ Relocate = Callable[[], Awaitable[str]]  # the backend's base URL now (an embedd
 
 @dataclass(frozen=True)
 class Credits:
+    """A balance; `prices` (credits by request kind, e.g. "generate_song") when the backend publishes them (the
+    embedded one does, the cloud does not)."""
+
     available: float
     frozen: float
     total: float
+    prices: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -362,7 +366,9 @@ class NemoClient:
         available = float(data.get("available") or 0)
         frozen = float(data.get("frozen") or 0)
         total = data.get("total", data.get("total_granted"))
-        return Credits(available, frozen, float(total if total is not None else available + frozen))
+        published = data.get("prices") if isinstance(data.get("prices"), dict) else {}
+        prices = {str(k): int(v) for k, v in published.items() if isinstance(v, int) and not isinstance(v, bool)}
+        return Credits(available, frozen, float(total if total is not None else available + frozen), prices)
 
     async def state(self) -> dict[str, Any]:
         if await self._gateway():

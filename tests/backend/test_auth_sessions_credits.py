@@ -76,7 +76,9 @@ def test_sessions_credits_and_state(backend):
     assert session["session_id"] and session["task_id"] and session["user_id"] == issued["user_id"]
     credits = client.get("/api/credits/balance/simple", headers=_auth(issued["token"])).json()
     assert credits == {"code": 0, "message": "ok", "data": {"available": 100, "frozen": 0, "total": 100,
-                                                             "total_granted": 100, "total_consumed": 0}}
+                                                             "total_granted": 100, "total_consumed": 0,
+                                                             "prices": {"generate_song": 20, "new_version": 10,
+                                                                        "draft_edit": 0, "export": 0}}}
     for user in ("me", issued["user_id"]):
         state = client.get(f"/api/state/nemo_agent/{user}/{session['session_id']}/latest", headers=_auth(issued["token"]))
         assert state.status_code == 200

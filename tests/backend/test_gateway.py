@@ -53,7 +53,8 @@ def test_balance_and_history_start_with_the_welcome_grant(backend):
     client, *_ = backend
     key = new_key(client, "gateway-ledger")
     balance = client.get("/billing/balance", headers=bearer(key)).json()["data"]
-    assert balance == {"available": 100, "frozen": 0, "total": 100, "total_granted": 100, "total_consumed": 0}
+    assert balance == {"available": 100, "frozen": 0, "total": 100, "total_granted": 100, "total_consumed": 0,
+                       "prices": {"generate_song": 20, "new_version": 10, "draft_edit": 0, "export": 0}}
     page = client.get("/billing/usage/conversations", params={"page_no": 1, "page_size": 100},
                       headers=bearer(key)).json()["data"]
     assert [(i["kind"], i["amount_delta"]) for i in page["items"]] == [("grant", 100)]

@@ -30,7 +30,9 @@ def test_anonymous_token_is_cached_privately_and_reused(backend, identity, diale
         async with client_for(backend, identity, dialect=dialect) as second:  # the backend allows one token per client id a week
             return await second.credits()
 
-    assert run(go()).available == 100
+    credits = run(go())
+    assert credits.available == 100
+    assert credits.prices == {"generate_song": 20, "new_version": 10, "draft_edit": 0, "export": 0}
     for name in ("tokens.json", "client_id"):
         assert stat.S_IMODE(os.stat(identity.folder / name).st_mode) == 0o600
 

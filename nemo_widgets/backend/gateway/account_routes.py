@@ -10,16 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from nemo_widgets.backend.errors import auth_failed, bad_request
+from nemo_widgets.backend.prices import balance_fields
 from nemo_widgets.backend.gateway.context import Gateway, answer, iso_time
 from nemo_widgets.backend.request_body import field, read_json
-from nemo_widgets.backend.store import Credits, LedgerEntry
+from nemo_widgets.backend.store import LedgerEntry
 from nemo_widgets.protocol.names import MAX_LEDGER_PAGE
-
-
-def balance_fields(credits: Credits) -> dict[str, int]:
-    """The balance as both dialects show it (`total` is what was granted)."""
-    return {"available": credits.available, "frozen": credits.frozen, "total": credits.total_granted,
-            "total_granted": credits.total_granted, "total_consumed": credits.total_consumed}
 
 
 async def verify(gateway: Gateway, request: Request) -> JSONResponse:
