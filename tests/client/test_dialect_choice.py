@@ -203,3 +203,23 @@ def test_a_socket_dropped_mid_turn_is_opened_again_once_and_the_outcome_read_fro
     assert isinstance(events[-1], TurnComplete)
     assert any("connection dropped during the turn" in s for s in said), said
     assert [s["kind"] for s in songs] == ["song"]
+
+
+def test_sessions_opened_with_a_dialect_speak_it(backend, tmp_path, monkeypatch):
+    from nemo_widgets.controller.session import AsyncSession
+
+    monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    monkeypatch.delenv("NEMO_DIALECT", raising=False)
+
+    async def go(dialect):
+        session = await AsyncSession.open(base_url=backend.base_url, dialect=dialect)
+        try:
+            reply = await session.say("credits")
+            return session.client.known_dialect, session.client.project_id, reply.table
+        finally:
+            await session.close()
+
+    gateway_dialect, project, table = run(go("gateway"))
+    assert gateway_dialect == "gateway" and project and table.loc["credits", "available"] == 100
+    assert run(go(None))[:2] == ("bootstrap", None)
