@@ -44,8 +44,10 @@ _LOG = logging.getLogger(__name__)
 _LOG.addHandler(logging.NullHandler())
 STATIC = Path(__file__).parent / "static"
 # a chip sets the style and the controls its words name, so the controls (which win over words) agree with it
-EXAMPLES = [{"prompt": "an upbeat pop song with vocals"}, {"prompt": "a chill lo-fi song, male vocals", "voice": "male"},
-            {"prompt": "a rock anthem, 140 bpm"}, {"prompt": "a sad piano ballad in E minor"},
+EXAMPLES = [{"prompt": "an upbeat pop song with vocals"},
+            {"prompt": "a chill lo-fi song, male vocals", "voice": "male"},
+            {"prompt": "a rock anthem, 140 bpm"},
+            {"prompt": "a sad piano ballad in E minor"},
             {"prompt": "an energetic EDM track for TikTok", "aspect": "9:16"}]
 LYRICS_SUFFIXES = (".txt", ".lrc")
 INPUT_TRAITS = ("lyrics", "prompt", "voice", "aspect", "seed")  # what a user sets, in the order the studio shows it
@@ -211,18 +213,16 @@ class SongStudio(anywidget.AnyWidget):
                     owner = _owners.get(kernel_session) if kernel_session else None
                     shared = kernel_session if owner is None or owner is self else None
                     self.session = await AsyncSession.open(session_id=shared, on_update=self._show)
+                    _owners[str(self.session.session_id)] = self
         if not self._connected:
             self._connected = True
             self.session.on_update = self._show
-            if self.session.session_id is None:
-                await self.session.refresh()
-            _owners[str(self.session.session_id)] = self
+            if self.session.client.kind == EMBEDDED:  # the cloud's prices are not published to clients
+                self.generate_cost = prices.GENERATE_SONG
             await self._refresh()
+            _owners.setdefault(str(self.session.session_id), self)
             remember_session(self.session.session_id)
             self.backend = describe_backend(self.session.client)
-            if self.session.client.kind == EMBEDDED:
-                self.generate_cost = prices.GENERATE_SONG
-            self._check_credits()
             self.status = "Ready."
         return self.session
 
@@ -277,6 +277,7 @@ class SongStudio(anywidget.AnyWidget):
     async def _after_turn(self, render: bool = True) -> None:
         session = await self._connect()
         await self._refresh()
+        self._show_choices(session)
         if render and has_segments(session.state.get("draft")):
             self.status = "Rendering the preview..."
             result = await session.export(self._preview_dir / "preview.mp4", quality="draft")
@@ -301,7 +302,6 @@ class SongStudio(anywidget.AnyWidget):
         self.tracks = segments(session.state.get("draft"))
         self.credits = (await session.credits()).available
         self.has_song = bool(len(session.media))
-        self._show_choices(session)
         self._check_credits()
 
     def _show_choices(self, session: AsyncSession) -> None:
@@ -315,10 +315,13 @@ class SongStudio(anywidget.AnyWidget):
             self.voice = voice
 
     def _check_credits(self) -> None:
-        cost, have = self.generate_cost, self.credits
-        short = cost is not None and have is not None and have < cost
-        hint = no_credits_message(self.session.client.anonymous, None, self.session.client.kind) if short and self.session else ""
-        self.credits_short = f"A new song costs {cost} credits and you have {have:g}. {hint}" if short else ""
+        """Say before any click when the balance is below a new song's price, and what to do about it."""
+        cost, have, session = self.generate_cost, self.credits, self.session
+        if cost is None or have is None or have >= cost or session is None:
+            self.credits_short = ""
+            return
+        hint = no_credits_message(session.client.anonymous, None, session.client.kind)
+        self.credits_short = f"A new song costs {cost} credits and you have {have:g}. {hint}"
 
     def _busy(self) -> _Busy:
         return _Busy(self)
