@@ -221,7 +221,8 @@ class SongStudio(anywidget.AnyWidget):
                 self.generate_cost = prices.GENERATE_SONG
             await self._refresh()
             _owners.setdefault(str(self.session.session_id), self)
-            remember_session(self.session.session_id)
+            if current_session_id() in (None, self.session.session_id):  # a studio of its own leaves the magics be
+                remember_session(self.session.session_id)
             self.backend = describe_backend(self.session.client)
             self.status = "Ready."
         return self.session
@@ -239,6 +240,7 @@ class SongStudio(anywidget.AnyWidget):
             raise ValueError("Type or paste lyrics first (or drop a .txt file with them).")
         async with self._busy():
             session = await self._connect()
+            self.credits = (await session.credits()).available  # another studio may have spent some
             if self.credits_short:
                 raise NoCredits(self.credits_short)
             first = next(line for line in self.lyrics.splitlines() if line.strip())
@@ -302,7 +304,6 @@ class SongStudio(anywidget.AnyWidget):
         self.tracks = segments(session.state.get("draft"))
         self.credits = (await session.credits()).available
         self.has_song = bool(len(session.media))
-        self._check_credits()
 
     def _show_choices(self, session: AsyncSession) -> None:
         """The controls show what the session now holds: a chat turn ("make it 1:1", "male vocals") moves them."""
@@ -314,7 +315,8 @@ class SongStudio(anywidget.AnyWidget):
         if voice in VOICES:
             self.voice = voice
 
-    def _check_credits(self) -> None:
+    @t.observe("credits", "generate_cost")
+    def _check_credits(self, _change: Any = None) -> None:
         """Say before any click when the balance is below a new song's price, and what to do about it."""
         cost, have, session = self.generate_cost, self.credits, self.session
         if cost is None or have is None or have >= cost or session is None:

@@ -231,6 +231,7 @@ def test_two_studios_own_their_sessions_and_share_one_token(backend, tmp_path, m
     third.send = lambda content, buffers=None: None
     press(third, {"type": "ready"})  # the kernel's session belongs to a live studio: the third gets its own
     assert third.session.session_id not in {first.session.session_id, second.session.session_id}
+    assert kernel_session.current_session_id() != third.session.session_id  # %nemo and %%song keep theirs
     for studio in (first, second, third):
         studio.close()
 
