@@ -127,14 +127,15 @@ export function createStudio(model, el) {
   );
 
   // JupyterLab handles keys for the whole page (Enter, Shift+Enter run cells): keys typed in the studio stay here,
-  // as in ipywidgets' own text boxes. Ctrl/Cmd+Enter generates, or sends from the chat box.
+  // as in ipywidgets' own text boxes, except Escape, which leaves the studio for the notebook's command mode.
+  // Ctrl/Cmd+Enter generates, or sends from the chat box.
   const keep = (e) => {
     if (e.type === "keydown" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       if (e.target === refineInput) sendRefinement();
       else generate();
     }
-    e.stopPropagation();
+    if (e.key !== "Escape") e.stopPropagation();
   };
   KEY_EVENTS.forEach((type) => el.addEventListener(type, keep));
   disposers.push(() => KEY_EVENTS.forEach((type) => el.removeEventListener(type, keep)));

@@ -211,6 +211,8 @@ describe("keys inside the studio", () => {
       }
     }
     expect(seen).toEqual([]);
+    el.querySelector(".nemo-lyrics").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(seen).toEqual(["keydown"]); // Escape leaves the studio for the notebook's command mode
   });
 
   it("Enter makes a new line in the lyrics and sends in the chat; Shift+Enter in the chat does not send", () => {

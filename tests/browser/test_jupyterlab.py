@@ -86,6 +86,7 @@ def generate_and_time(page, studio) -> tuple[dict, float, float]:
 def to_dark_theme(page) -> None:
     from playwright.sync_api import expect
 
+    page.evaluate("document.activeElement?.blur()")  # typing in the studio keeps its keys from JupyterLab
     page.keyboard.press("Escape")
     page.keyboard.press("Control+Shift+C")
     page.locator(".lm-CommandPalette-input").fill("JupyterLab Dark")
@@ -306,9 +307,18 @@ def test_everyday_habits_in_jupyterlab(lab, tmp_path):
             assert first.locator(".nemo-download").is_hidden(), "a preview is not offered as a download"
 
             # warm kernel: click to feedback, to first progress, to a playable video
-            second.locator("textarea.nemo-lyrics").fill(LYRICS)
+            second.locator("input[type=file]").set_input_files(  # item 4: a dropped .txt fills the box visibly
+                files=[{"name": "words.txt", "mimeType": "text/plain", "buffer": LYRICS.encode()}])
+            expect(second.locator("textarea.nemo-lyrics")).to_have_value(LYRICS, timeout=60_000)
             warm, warm_first_progress, warm_playable = generate_and_time(page, second)
             assert warm["ms"] < 200, warm
+            expect(second.locator(".nemo-status")).to_have_text("Ready.", timeout=60_000)
+            chat = second.locator("input.nemo-refine-input")
+            chat.click()
+            page.keyboard.type("make it 1:1")
+            page.keyboard.press("Enter")
+            expect(second.locator("select[aria-label=Aspect]")).to_have_value("1:1", timeout=120_000)
+            expect(first.locator("select[aria-label=Aspect]")).to_have_value("16:9")
 
             # item 8: no wrapped buttons at 480 px, errors readable in the dark theme
             to_dark_theme(page)
@@ -339,6 +349,16 @@ def test_everyday_habits_in_jupyterlab(lab, tmp_path):
                        f"%%song 9:16 video on screen: {box['width']:.0f}x{box['height']:.0f} px\n")
             (artifacts / "everyday-timings.txt").write_text(figures)
             print(figures)
+
+            # item 3: a kernel restart is said, with how to recover
+            page.get_by_role("menuitem", name="Kernel", exact=True).click()
+            page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel")).first.click()
+            page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").click()
+            for studio in (first, second):
+                expect(studio.locator(".nemo-status")).to_have_text("Disconnected.", timeout=60_000)
+                expect(studio.locator(".nemo-error")).to_contain_text("Re-run this cell")
+                assert studio.locator("button.nemo-generate").is_disabled()
+            first.screenshot(path=str(artifacts / "everyday-restarted.png"))
         except Exception:
             page.screenshot(path=str(artifacts / "everyday-failure.png"), full_page=True)
             raise
