@@ -104,6 +104,16 @@ describe("SongStudio front end", () => {
     expect(link.hidden).toBe(true); // the song changed: the old export is not offered as this one
   });
 
+  it("shows a frame from about a second in before the preview plays, not a blank first frame", () => {
+    model.emit("msg:custom", { type: "video", name: "summer.mp4" }, [new Uint8Array([1]).buffer]);
+    const video = el.querySelector("video");
+    Object.defineProperty(video, "duration", { value: 26 });
+    let position = 0;
+    Object.defineProperty(video, "currentTime", { get: () => position, set: (value) => { position = value; } });
+    video.dispatchEvent(new Event("loadedmetadata"));
+    expect(position).toBe(1);
+  });
+
   it("renders the transcript and the tracks table", () => {
     model.set("transcript", [{ role: "user", text: "make it slower" }, { role: "assistant", text: "Done." }]);
     expect([...el.querySelectorAll(".nemo-turn")].map((t) => t.className)).toEqual(["nemo-turn nemo-user", "nemo-turn nemo-assistant"]);
