@@ -318,7 +318,7 @@ class SongStudio(anywidget.AnyWidget):
     @t.observe("credits", "generate_cost")
     def _check_credits(self, _change: Any = None) -> None:
         """Say before any click when the balance is below a new song's price, and what to do about it."""
-        cost, have, session = self.generate_cost, self.credits, self.session
+        cost, have, session = self.generate_cost, self.credits, getattr(self, "session", None)  # None while built
         if cost is None or have is None or have >= cost or session is None:
             self.credits_short = ""
             return

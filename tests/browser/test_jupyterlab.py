@@ -206,7 +206,9 @@ WATCH_FEEDBACK = """el => {
   new MutationObserver((_, observer) => {
     if (clicked !== null && status.textContent.startsWith("Waiting for the kernel")) {
       observer.disconnect();
-      requestAnimationFrame(() => { el.nemoFeedback = { ms: performance.now() - clicked, disabled: button.disabled }; });
+      requestAnimationFrame(() => {
+        el.nemoFeedback = { ms: performance.now() - clicked, disabled: button.disabled };
+      });
     }
   }).observe(status, { childList: true, characterData: true, subtree: true });
 }"""
@@ -332,7 +334,8 @@ def test_everyday_habits_in_jupyterlab(lab, tmp_path):
               return [lum(getComputedStyle(b).backgroundColor), lum(getComputedStyle(b).color)]; }""")
             assert dark[0] < 0.35 < dark[1], dark
             second.screenshot(path=str(artifacts / "everyday-dark-error.png"))
-            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # a narrow window: no file list
+            # a narrow window: no file list
+            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
             page.set_viewport_size({"width": 480, "height": 1000})
             page.wait_for_timeout(500)
             for studio in (first, second):
