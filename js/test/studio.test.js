@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createStudio } from "../src/studio.js";
+import { createStudio, DISCONNECTED, STILL_WAITING, STILL_WAITING_MS, WAITING } from "../src/studio.js";
 import { checkFile, CHUNK_BYTES } from "../src/uploads.js";
 
 const DEFAULTS = {
-  lyrics: "", prompt: "", voice: "female", aspect: "16:9", seed: null, examples: ["lo-fi chill", "rock anthem"],
+  lyrics: "", prompt: "", voice: "female", aspect: "16:9", seed: null,
+  examples: [{ prompt: "lo-fi chill, male vocals", voice: "male" }, { prompt: "rock anthem" }],
+  generate_cost: null, credits_short: "",
   status: "", stage: "", percent: -1, busy: false, transcript: [], tracks: [], credits: null, error: {},
   has_song: false, backend: "", voices: ["female", "male"], aspects: ["16:9", "9:16", "1:1"],
   upload_suffixes: ["mp4", "mov", "mp3", "txt"], max_upload_bytes: 200 * 1024 * 1024, max_upload_mb: 200,
@@ -37,7 +39,7 @@ describe("SongStudio front end", () => {
   it("renders the controls and asks the kernel for its state", () => {
     expect(el.querySelector("textarea[aria-label=Lyrics]")).not.toBeNull();
     expect(el.querySelector("input[aria-label=Style]")).not.toBeNull();
-    expect([...el.querySelectorAll(".nemo-chip")].map((b) => b.textContent)).toEqual(["lo-fi chill", "rock anthem"]);
+    expect([...el.querySelectorAll(".nemo-chip")].map((b) => b.textContent)).toEqual(["lo-fi chill, male vocals", "rock anthem"]);
     expect(el.querySelector("select[aria-label=Aspect]").value).toBe("16:9");
     expect(model.types()).toEqual(["ready"]);
   });
@@ -48,10 +50,13 @@ describe("SongStudio front end", () => {
     lyrics.dispatchEvent(new Event("input"));
     expect(model.get("lyrics")).toBe("Hello sun\nhello sky");
     el.querySelector(".nemo-chip").click();
-    expect(model.get("prompt")).toBe("lo-fi chill");
+    expect(model.get("prompt")).toBe("lo-fi chill, male vocals");
     el.querySelector(".nemo-generate").click();
-    lyrics.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
-    expect(model.types()).toEqual(["ready", "generate", "generate"]);
+    model.emit("msg:custom", { type: "generate_done" });
+    lyrics.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
+    model.emit("msg:custom", { type: "generate_done" });
+    el.querySelector(".nemo-prompt").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", metaKey: true, bubbles: true }));
+    expect(model.types()).toEqual(["ready", "generate", "generate", "generate"]);
   });
 
   it("shows progress with stage and percent, and disables buttons while busy", () => {
@@ -81,7 +86,7 @@ describe("SongStudio front end", () => {
     expect(model.types()).toContain("dismiss_error");
   });
 
-  it("plays a video received as bytes through a Blob URL and offers it for download", () => {
+  it("plays a preview received as bytes through a Blob URL, and offers only an export for download", () => {
     const bytes = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112]);
     model.emit("msg:custom", { type: "video", name: "summer.mp4" }, [new DataView(bytes.buffer)]);
     const video = el.querySelector("video");
@@ -91,8 +96,22 @@ describe("SongStudio front end", () => {
     expect(blob.type).toBe("video/mp4");
     expect(blob.size).toBe(8);
     const link = el.querySelector(".nemo-download");
+    expect(link.hidden).toBe(true);
+    model.emit("msg:custom", { type: "download", name: "summer_nights.mp4" }, [bytes.buffer]);
     expect(link.hidden).toBe(false);
-    expect(link.download).toBe("summer.mp4");
+    expect(link.download).toBe("summer_nights.mp4");
+    model.emit("msg:custom", { type: "video", name: "summer.mp4" }, [bytes.buffer]);
+    expect(link.hidden).toBe(true); // the song changed: the old export is not offered as this one
+  });
+
+  it("shows a frame from about a second in before the preview plays, not a blank first frame", () => {
+    model.emit("msg:custom", { type: "video", name: "summer.mp4" }, [new Uint8Array([1]).buffer]);
+    const video = el.querySelector("video");
+    Object.defineProperty(video, "duration", { value: 26 });
+    let position = 0;
+    Object.defineProperty(video, "currentTime", { get: () => position, set: (value) => { position = value; } });
+    video.dispatchEvent(new Event("loadedmetadata"));
+    expect(position).toBe(1);
   });
 
   it("renders the transcript and the tracks table", () => {
@@ -137,6 +156,14 @@ describe("SongStudio front end", () => {
     expect(el.querySelector(".nemo-transcript script")).toBeNull();
   });
 
+  it("keeps the backend's address behind a details toggle", () => {
+    model.set("backend", "embedded backend http://127.0.0.1:5000 (session s1)");
+    const details = el.querySelector("details.nemo-details");
+    expect(details.open).toBe(false);
+    expect(details.textContent).toContain("session s1");
+    expect(el.querySelector(".nemo-header > .nemo-backend")).toBeNull();
+  });
+
   it("stops listening when the view is removed", () => {
     cleanup();
     model.set("status", "changed after removal");
@@ -175,5 +202,169 @@ describe("uploads", () => {
     input.dispatchEvent(new Event("change"));
     expect(el.querySelector(".nemo-error").hidden).toBe(false);
     expect(model.types()).toEqual(["ready"]);
+  });
+});
+
+describe("keys inside the studio", () => {
+  const press = (target, init) => {
+    const event = new KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init });
+    target.dispatchEvent(event);
+    return event;
+  };
+
+  it("never reach the notebook around it (JupyterLab would run cells or swallow Enter)", () => {
+    const seen = [];
+    for (const type of ["keydown", "keyup", "keypress"]) document.addEventListener(type, (e) => seen.push(e.type));
+    for (const selector of [".nemo-lyrics", ".nemo-prompt", ".nemo-refine-input", ".nemo-seed"]) {
+      for (const type of ["keydown", "keyup", "keypress"]) {
+        el.querySelector(selector).dispatchEvent(new KeyboardEvent(type, { key: "Enter", shiftKey: true, bubbles: true }));
+      }
+    }
+    expect(seen).toEqual([]);
+    el.querySelector(".nemo-lyrics").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(seen).toEqual(["keydown"]); // Escape leaves the studio for the notebook's command mode
+  });
+
+  it("Enter makes a new line in the lyrics and sends in the chat; Shift+Enter in the chat does not send", () => {
+    expect(press(el.querySelector(".nemo-lyrics"), { key: "Enter" }).defaultPrevented).toBe(false);
+    expect(model.types()).toEqual(["ready"]);
+    const chat = el.querySelector(".nemo-refine-input");
+    chat.value = "make it 1:1";
+    press(chat, { key: "Enter", shiftKey: true });
+    expect(model.types()).toEqual(["ready"]);
+    expect(press(chat, { key: "Enter" }).defaultPrevented).toBe(true);
+    expect(model.sent.at(-1).content).toEqual({ type: "refine", text: "make it 1:1" });
+    chat.value = "slower";
+    press(chat, { key: "Enter", ctrlKey: true });
+    expect(model.sent.at(-1).content).toEqual({ type: "refine", text: "slower" });
+    expect(model.types()).not.toContain("generate");
+  });
+});
+
+describe("immediate feedback", () => {
+  it("says it waits for the kernel and disables Generate at once; more clicks are ignored until it answers", () => {
+    const button = el.querySelector(".nemo-generate");
+    button.click();
+    expect(el.querySelector(".nemo-status").textContent).toBe(WAITING);
+    expect(button.disabled).toBe(true);
+    button.click();
+    el.querySelector(".nemo-lyrics").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true, bubbles: true }));
+    expect(model.types()).toEqual(["ready", "generate"]);
+    model.set("busy", true);
+    model.set("status", "Making the song...");
+    expect(el.querySelector(".nemo-status").textContent).toBe("Making the song...");
+    model.set("busy", false);
+    expect(button.disabled).toBe(true); // the request is not over until the kernel says so
+    model.emit("msg:custom", { type: "generate_done" });
+    expect(button.disabled).toBe(false);
+    button.click();
+    expect(model.types()).toEqual(["ready", "generate", "generate"]);
+  });
+
+  it("explains a long wait: the kernel is running another cell", () => {
+    vi.useFakeTimers();
+    try {
+      document.body.replaceChildren();
+      const other = new FakeModel();
+      const root = document.createElement("div");
+      createStudio(other, root);
+      root.querySelector(".nemo-generate").click();
+      vi.advanceTimersByTime(STILL_WAITING_MS + 10);
+      expect(root.querySelector(".nemo-status").textContent).toBe(STILL_WAITING);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("says so and how to recover when the kernel restarts or the connection is lost", () => {
+    el.querySelector(".nemo-generate").click();
+    model.emit("comm:close");
+    expect(el.querySelector(".nemo-status").textContent).toBe("Disconnected.");
+    const banner = el.querySelector(".nemo-error");
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain(DISCONNECTED);
+    expect(banner.textContent).toMatch(/Re-run this cell/);
+    expect(banner.textContent).toMatch(/session\.resume\(\)/);
+    model.emit("msg:custom", { type: "generate_done" });
+    expect(el.querySelector(".nemo-generate").disabled).toBe(true);
+
+    document.body.replaceChildren();
+    const listeners = [];
+    const kernel = { statusChanged: { connect: (fn) => listeners.push(fn), disconnect: vi.fn() } };
+    const other = new FakeModel();
+    other.widget_manager = { kernel };
+    const root = document.createElement("div");
+    const dispose = createStudio(other, root);
+    listeners.forEach((fn) => fn(kernel, "busy"));
+    expect(root.querySelector(".nemo-error").hidden).toBe(true);
+    listeners.forEach((fn) => fn(kernel, "restarting"));
+    expect(root.querySelector(".nemo-error").textContent).toContain(DISCONNECTED);
+    dispose();
+    expect(kernel.statusChanged.disconnect).toHaveBeenCalled();
+  });
+});
+
+describe("one truth: the controls show the traits", () => {
+  it("updates every control when the kernel changes its trait (an uploaded .txt, a chat edit, Python code)", () => {
+    model.set("lyrics", "Loaded from words.txt\nsecond line");
+    model.set("prompt", "a folk song");
+    model.set("voice", "male");
+    model.set("aspect", "1:1");
+    model.set("seed", 7);
+    expect(el.querySelector(".nemo-lyrics").value).toBe("Loaded from words.txt\nsecond line");
+    expect(el.querySelector(".nemo-prompt").value).toBe("a folk song");
+    expect(el.querySelector("select[aria-label=Voice]").value).toBe("male");
+    expect(el.querySelector("select[aria-label=Aspect]").value).toBe("1:1");
+    expect(el.querySelector(".nemo-seed").value).toBe("7");
+    model.set("seed", null);
+    expect(el.querySelector(".nemo-seed").value).toBe("");
+  });
+
+  it("a chip sets the style and the controls it names, and shows itself selected", () => {
+    const [male, rock] = el.querySelectorAll(".nemo-chip");
+    expect([male, rock].map((c) => c.getAttribute("aria-pressed"))).toEqual(["false", "false"]);
+    male.click();
+    expect([model.get("prompt"), model.get("voice")]).toEqual(["lo-fi chill, male vocals", "male"]);
+    expect(el.querySelector("select[aria-label=Voice]").value).toBe("male");
+    expect([male, rock].map((c) => c.getAttribute("aria-pressed"))).toEqual(["true", "false"]);
+    expect(male.classList.contains("nemo-selected")).toBe(true);
+    model.set("voice", "female"); // the user picked another voice: the chip no longer describes the request
+    expect(male.getAttribute("aria-pressed")).toBe("false");
+    rock.click();
+    expect([male, rock].map((c) => c.getAttribute("aria-pressed"))).toEqual(["false", "true"]);
+  });
+});
+
+describe("credits in sight", () => {
+  it("puts the price on Generate and says what is missing before trying", () => {
+    const button = el.querySelector(".nemo-generate");
+    expect(button.textContent).toBe("Generate");
+    model.set("generate_cost", 20);
+    expect(button.textContent).toBe("Generate · 20 credits");
+    model.set("credits_short", "A new song costs 20 credits and you have 10. Add credits with nemo-song credits --add 100.");
+    button.click();
+    expect(model.types()).toEqual(["ready"]);
+    const banner = el.querySelector(".nemo-error");
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain("costs 20 credits and you have 10");
+    expect(banner.previousElementSibling).toBe(el.querySelector(".nemo-controls"));
+  });
+});
+
+describe("errors next to the action", () => {
+  it("shows a chat turn's error by the chat box and scrolls it into view", () => {
+    const scrolled = vi.fn();
+    Element.prototype.scrollIntoView = scrolled;
+    try {
+      const chat = el.querySelector(".nemo-refine-input");
+      chat.value = "make it 1:1";
+      el.querySelector(".nemo-refine").dispatchEvent(new Event("submit", { cancelable: true }));
+      model.set("error", { message: "The backend stopped." });
+      const banner = el.querySelector(".nemo-error");
+      expect(banner.previousElementSibling).toBe(el.querySelector(".nemo-refine"));
+      expect(scrolled).toHaveBeenCalled();
+    } finally {
+      delete Element.prototype.scrollIntoView;
+    }
   });
 });

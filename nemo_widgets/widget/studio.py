@@ -4,6 +4,10 @@ All state is in traitlets synced with the front end (`js/src/studio.js`). Button
 arrive as custom messages and start asyncio tasks on the kernel's own event loop, so a
 cell never blocks and never waits for the browser; the tasks update the traits as the
 backend streams progress. Videos reach the browser as binary buffers, never as URLs.
+
+Each studio owns its turns: the first takes the kernel's session (the one the magics use), a
+studio opened while another holds it gets a session of its own, so two studios never talk over
+each other. Studios open their sessions one at a time, so they share one anonymous token.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import pandas as pd
 import traitlets as t
 from ipywidgets import CallbackDispatcher
 
+from nemo_widgets.backend import prices
+from nemo_widgets.client.config import EMBEDDED
 from nemo_widgets.client.connection import describe_backend
-from nemo_widgets.client.errors import NemoError, NoCredits
+from nemo_widgets.client.errors import NemoError, NoCredits, no_credits_message
 from nemo_widgets.controller.blocking import background_loop
 from nemo_widgets.controller.kernel_session import current_session_id, remember_session
 from nemo_widgets.controller.session import DEFAULT_PROMPT, AsyncSession, ExportResult, TurnResult
@@ -37,10 +43,21 @@ from nemo_widgets.widget.upload_buffer import UploadBuffer, UploadError
 _LOG = logging.getLogger(__name__)
 _LOG.addHandler(logging.NullHandler())
 STATIC = Path(__file__).parent / "static"
-EXAMPLES = ["an upbeat pop song with vocals", "a chill lo-fi song, male vocals", "a rock anthem, 140 bpm",
-            "a sad piano ballad in E minor", "an energetic EDM track for TikTok"]
+# a chip sets the style and the controls its words name, so the controls (which win over words) agree with it
+EXAMPLES = [{"prompt": "an upbeat pop song with vocals"},
+            {"prompt": "a chill lo-fi song, male vocals", "voice": "male"},
+            {"prompt": "a rock anthem, 140 bpm"},
+            {"prompt": "a sad piano ballad in E minor"},
+            {"prompt": "an energetic EDM track for TikTok", "aspect": "9:16"}]
 LYRICS_SUFFIXES = (".txt", ".lrc")
 INPUT_TRAITS = ("lyrics", "prompt", "voice", "aspect", "seed")  # what a user sets, in the order the studio shows it
+_owners: weakref.WeakValueDictionary[str, SongStudio] = weakref.WeakValueDictionary()  # session id -> its studio
+_opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _opening_lock() -> asyncio.Lock:
+    """The running loop's lock around opening a session (a lock belongs to one loop)."""
+    return _opening.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 class SongStudio(anywidget.AnyWidget):
@@ -58,7 +75,7 @@ class SongStudio(anywidget.AnyWidget):
     max_upload_bytes = t.Int(MAX_UPLOAD_BYTES).tag(sync=True)
     max_upload_mb = t.Int(MAX_UPLOAD_MB).tag(sync=True)
     seed = t.Int(None, allow_none=True).tag(sync=True)
-    examples = t.List(t.Unicode(), EXAMPLES).tag(sync=True)
+    examples = t.List(t.Dict(), EXAMPLES).tag(sync=True)
     status = t.Unicode("").tag(sync=True)
     stage = t.Unicode("").tag(sync=True)
     percent = t.Float(-1.0).tag(sync=True)
@@ -69,6 +86,10 @@ class SongStudio(anywidget.AnyWidget):
     credits = t.Float(None, allow_none=True).tag(sync=True)
     error = t.Dict().tag(sync=True)
     backend = t.Unicode("").tag(sync=True)
+    # what a new song costs on this backend (None: not known, as on the cloud) and, when the balance is below it,
+    # the sentence that says so before anything is tried
+    generate_cost = t.Int(None, allow_none=True).tag(sync=True)
+    credits_short = t.Unicode("").tag(sync=True)
 
     def __init__(self, *, session: AsyncSession | None = None, export_dir: str | Path = "nemo_exports",
                  **kwargs: Any) -> None:
@@ -121,6 +142,8 @@ class SongStudio(anywidget.AnyWidget):
                 self._loop.call_soon_threadsafe(task.cancel)
             if self._owns_session and self.session is not None:
                 asyncio.run_coroutine_threadsafe(self.session.close(), self._loop)
+        if self.session is not None and _owners.get(str(self.session.session_id)) is self:
+            del _owners[str(self.session.session_id)]
         for buffer in self._uploads.values():
             buffer.discard()
         self._uploads.clear()
@@ -138,6 +161,7 @@ class SongStudio(anywidget.AnyWidget):
         elif kind == "generate":
             if self._generating:  # clicks queued while the kernel was busy, or a double click: one song, one charge
                 self._say("notice", "A song is already being made: that click was ignored.")
+                self.send({"type": "generate_done"})
                 return
             self._generating = True
             self._start(self._generate_once())
@@ -171,6 +195,8 @@ class SongStudio(anywidget.AnyWidget):
             self._fail(f"Something went wrong: {error}")
 
     def _fail(self, message: str, label: str | None = None, url: str | None = None) -> None:
+        if self.transcript and self.transcript[-1]["role"] == "user":  # every "You" turn gets its answer
+            self._say("assistant", message)
         self.error = {"message": message, "action_label": label, "action_url": url} if url else {"message": message}
         self.busy = False
         self.percent = -1.0
@@ -181,12 +207,22 @@ class SongStudio(anywidget.AnyWidget):
     async def _connect(self) -> AsyncSession:
         if self.session is None:
             self.status = "Connecting..."
-            self.session = await AsyncSession.open(session_id=current_session_id(), on_update=self._show)
+            async with _opening_lock():  # one studio at a time: the first fetches the token, the others reuse it
+                if self.session is None:
+                    kernel_session = current_session_id()
+                    owner = _owners.get(kernel_session) if kernel_session else None
+                    shared = kernel_session if owner is None or owner is self else None
+                    self.session = await AsyncSession.open(session_id=shared, on_update=self._show)
+                    _owners[str(self.session.session_id)] = self
         if not self._connected:
             self._connected = True
             self.session.on_update = self._show
+            if self.session.client.kind == EMBEDDED:  # the cloud's prices are not published to clients
+                self.generate_cost = prices.GENERATE_SONG
             await self._refresh()
-            remember_session(self.session.session_id)
+            _owners.setdefault(str(self.session.session_id), self)
+            if current_session_id() in (None, self.session.session_id):  # a studio of its own leaves the magics be
+                remember_session(self.session.session_id)
             self.backend = describe_backend(self.session.client)
             self.status = "Ready."
         return self.session
@@ -196,6 +232,7 @@ class SongStudio(anywidget.AnyWidget):
             await self.generate()
         finally:
             self._generating = False
+            self.send({"type": "generate_done"})
 
     async def generate(self) -> None:
         """Make a song from the lyrics and style in the boxes, then render a preview video."""
@@ -203,6 +240,9 @@ class SongStudio(anywidget.AnyWidget):
             raise ValueError("Type or paste lyrics first (or drop a .txt file with them).")
         async with self._busy():
             session = await self._connect()
+            self.credits = (await session.credits()).available  # another studio may have spent some
+            if self.credits_short:
+                raise NoCredits(self.credits_short)
             first = next(line for line in self.lyrics.splitlines() if line.strip())
             self._say("user", f"{self.prompt or DEFAULT_PROMPT} ({self.voice} voice, {self.aspect}): {first.strip()}...")
             turn = await session.generate(self.lyrics, self.prompt or DEFAULT_PROMPT, voice=self.voice,
@@ -239,6 +279,7 @@ class SongStudio(anywidget.AnyWidget):
     async def _after_turn(self, render: bool = True) -> None:
         session = await self._connect()
         await self._refresh()
+        self._show_choices(session)
         if render and has_segments(session.state.get("draft")):
             self.status = "Rendering the preview..."
             result = await session.export(self._preview_dir / "preview.mp4", quality="draft")
@@ -250,9 +291,10 @@ class SongStudio(anywidget.AnyWidget):
         self.status = "Ready."
 
     def _video_name(self) -> str:
-        """A file name from the latest song's title."""
+        """A file name from the title on screen (the title card's text), else the latest song's title."""
         media = self.session.media if self.session is not None else pd.DataFrame()
-        title = str(media["title"].iloc[-1]) if len(media) else ""
+        card = next((row["text"] for row in self.tracks if row["name"] == "Title" and row["text"]), "")
+        title = card or (str(media["title"].iloc[-1]) if len(media) else "")
         return (re.sub(r"[^\w]+", "_", title.lower()).strip("_")[:60] or "song") + ".mp4"
 
     async def _refresh(self) -> None:
@@ -262,6 +304,26 @@ class SongStudio(anywidget.AnyWidget):
         self.tracks = segments(session.state.get("draft"))
         self.credits = (await session.credits()).available
         self.has_song = bool(len(session.media))
+
+    def _show_choices(self, session: AsyncSession) -> None:
+        """The controls show what the session now holds: a chat turn ("make it 1:1", "male vocals") moves them."""
+        aspect = (session.state.get("canvas_config") or {}).get("aspect")
+        if aspect in ASPECTS:
+            self.aspect = aspect
+        media = session.media
+        voice = media["voice"].iloc[-1] if len(media) else None
+        if voice in VOICES:
+            self.voice = voice
+
+    @t.observe("credits", "generate_cost")
+    def _check_credits(self, _change: Any = None) -> None:
+        """Say before any click when the balance is below a new song's price, and what to do about it."""
+        cost, have, session = self.generate_cost, self.credits, getattr(self, "session", None)  # None while built
+        if cost is None or have is None or have >= cost or session is None:
+            self.credits_short = ""
+            return
+        hint = no_credits_message(session.client.anonymous, None, session.client.kind)
+        self.credits_short = f"A new song costs {cost} credits and you have {have:g}. {hint}"
 
     def _busy(self) -> _Busy:
         return _Busy(self)

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from nemo_widgets.backend import prices
+from nemo_widgets.controller import kernel_session
 from nemo_widgets.controller.session import AsyncSession
+from nemo_widgets.protocol.names import ASPECTS, VOICES
 from nemo_widgets.widget import SongStudio
 from tests.client.conftest import client_for
 
@@ -39,6 +42,7 @@ def test_generate_without_lyrics_shows_an_error(backend, identity, tmp_path):
     press(studio, {"type": "generate"})
     assert "lyrics" in studio.error["message"].lower()
     assert not studio.busy and studio.percent == -1
+    assert sent(studio, "generate_done")  # the browser's "Waiting for the kernel..." ends
 
 
 @pytest.mark.slow
@@ -60,11 +64,13 @@ def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
     assert buffers[0][4:8] == b"ftyp" and video["name"].endswith(".mp4")
     assert len(songs) == 1 and songs[0].tools[0] == "generate_song"
 
+    assert (studio.aspect, studio.voice) == ("16:9", "female")
     press(studio, {"type": "refine", "text": "make it 9:16 and add the title Summer Nights"})
     assert studio.transcript[-2] == {"role": "user", "text": "make it 9:16 and add the title Summer Nights"}
     assert "9:16" in studio.transcript[-1]["text"]
     assert [row["text"] for row in studio.tracks if row["name"] == "Title"] == ["Summer Nights"]
     assert len(sent(studio, "video")) == 2
+    assert studio.aspect == "9:16"  # the chat's edit moved the control
 
     press(studio, {"type": "refine", "text": "credits"})
     assert studio.transcript[-1] == {"role": "assistant", "text": "Credits: 80 available."}
@@ -72,6 +78,7 @@ def test_generate_refine_and_export(backend, identity, tmp_path, short_lyrics):
 
     press(studio, {"type": "export"})
     (download, buffers), = sent(studio, "download")
+    assert download["name"] == "summer_nights.mp4"  # named after the title on screen
     exported = tmp_path / "exports" / download["name"]
     assert exported.read_bytes() == buffers[0]
     assert studio.transcript[-1]["text"] == f"Exported to {exported.resolve()}"
@@ -120,6 +127,7 @@ def test_out_of_credits_offers_the_registration_link(variant, identity, tmp_path
     press(studio, {"type": "generate"})
     assert studio.error["action_url"] == "https://nemovideo.com/register?bind=user-7"
     assert studio.error["action_label"] == "Register"
+    assert studio.transcript[-1] == {"role": "assistant", "text": studio.error["message"]}  # no "You" left unanswered
     press(studio, {"type": "dismiss_error"})
     assert studio.error == {}
 
@@ -183,3 +191,55 @@ def test_generate_clicks_queued_while_a_song_is_made_make_one_song(backend, iden
     notices = [e["text"] for e in studio.transcript if e["role"] == "notice"]
     assert notices == ["A song is already being made: that click was ignored."] * 2
     assert len(sent(studio, "video")) == 1
+
+
+def test_the_price_is_shown_and_a_short_balance_is_said_before_trying(variant, identity, tmp_path):
+    server, script = variant  # its balance is 5 credits
+    session = AsyncSession(client_for(server, identity, kind="embedded"), poll_interval=0.1)
+    studio = SongStudio(session=session, export_dir=tmp_path / "exports", lyrics="one line\nanother line")
+    studio.sent = []
+    studio.send = lambda content, buffers=None: studio.sent.append((content, buffers or []))
+    press(studio, {"type": "ready"})
+    assert studio.generate_cost == prices.GENERATE_SONG
+    assert studio.credits_short.startswith(f"A new song costs {prices.GENERATE_SONG} credits and you have 5.")
+    assert "nemo-song credits --add" in studio.credits_short  # what to do offline
+    press(studio, {"type": "generate"})
+    assert studio.error["message"] == studio.credits_short
+    assert "run_sse" not in [name for name, _ in script.calls]
+    assert sent(studio, "generate_done")
+
+    elsewhere = studio_on(server, identity, tmp_path)  # a server whose prices the client is not told
+    press(elsewhere, {"type": "ready"})
+    assert elsewhere.generate_cost is None and elsewhere.credits_short == ""
+
+
+def test_two_studios_own_their_sessions_and_share_one_token(backend, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEMO_API_BASE", backend.base_url)
+    monkeypatch.setenv("NEMO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("NEMO_TOKEN", raising=False)
+    monkeypatch.setattr(kernel_session, "_session_id", None)
+    first, second = SongStudio(export_dir=tmp_path / "a"), SongStudio(export_dir=tmp_path / "b")
+    for studio in (first, second):
+        studio.send = lambda content, buffers=None: None
+        studio._on_message(studio, {"type": "ready"}, [])  # both connect at once, as two cells shown together
+    for studio in (first, second):
+        press(studio, {"type": "dismiss_error"})
+        assert studio.status == "Ready." and studio.error == {}
+    assert first.session.session_id != second.session.session_id  # their turns never mix
+    assert first.session.client._token == second.session.client._token  # one anonymous token for the kernel
+    third = SongStudio(export_dir=tmp_path / "c")
+    third.send = lambda content, buffers=None: None
+    press(third, {"type": "ready"})  # the kernel's session belongs to a live studio: the third gets its own
+    assert third.session.session_id not in {first.session.session_id, second.session.session_id}
+    assert kernel_session.current_session_id() != third.session.session_id  # %nemo and %%song keep theirs
+    for studio in (first, second, third):
+        studio.close()
+
+
+def test_each_example_sets_the_controls_its_words_name():
+    chips = {example["prompt"]: example for example in SongStudio().examples}
+    assert all(set(example) <= {"prompt", "voice", "aspect"} for example in chips.values())
+    assert chips["a chill lo-fi song, male vocals"]["voice"] == "male"
+    assert chips["an energetic EDM track for TikTok"]["aspect"] == "9:16"
+    assert all(example.get("voice", "female") in VOICES and example.get("aspect", "16:9") in ASPECTS
+               for example in chips.values())
