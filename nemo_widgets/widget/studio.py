@@ -27,8 +27,6 @@ import pandas as pd
 import traitlets as t
 from ipywidgets import CallbackDispatcher
 
-from nemo_widgets.backend import prices
-from nemo_widgets.client.config import EMBEDDED
 from nemo_widgets.client.connection import describe_backend
 from nemo_widgets.client.errors import NemoError, NoCredits, no_credits_message
 from nemo_widgets.controller.blocking import background_loop
@@ -217,8 +215,6 @@ class SongStudio(anywidget.AnyWidget):
         if not self._connected:
             self._connected = True
             self.session.on_update = self._show
-            if self.session.client.kind == EMBEDDED:  # the cloud's prices are not published to clients
-                self.generate_cost = prices.GENERATE_SONG
             await self._refresh()
             _owners.setdefault(str(self.session.session_id), self)
             if current_session_id() in (None, self.session.session_id):  # a studio of its own leaves the magics be
@@ -240,7 +236,7 @@ class SongStudio(anywidget.AnyWidget):
             raise ValueError("Type or paste lyrics first (or drop a .txt file with them).")
         async with self._busy():
             session = await self._connect()
-            self.credits = (await session.credits()).available  # another studio may have spent some
+            await self._read_credits(session)  # another studio may have spent some
             if self.credits_short:
                 raise NoCredits(self.credits_short)
             first = next(line for line in self.lyrics.splitlines() if line.strip())
@@ -302,8 +298,14 @@ class SongStudio(anywidget.AnyWidget):
         assert session is not None
         await session.refresh()
         self.tracks = segments(session.state.get("draft"))
-        self.credits = (await session.credits()).available
+        await self._read_credits(session)
         self.has_song = bool(len(session.media))
+
+    async def _read_credits(self, session: AsyncSession) -> None:
+        """The balance, and what a new song costs when the backend publishes its prices (the cloud does not)."""
+        credits = await session.credits()
+        self.generate_cost = credits.prices.get("generate_song")
+        self.credits = credits.available
 
     def _show_choices(self, session: AsyncSession) -> None:
         """The controls show what the session now holds: a chat turn ("make it 1:1", "male vocals") moves them."""
@@ -322,8 +324,7 @@ class SongStudio(anywidget.AnyWidget):
         if cost is None or have is None or have >= cost or session is None:
             self.credits_short = ""
             return
-        hint = no_credits_message(session.client.anonymous, None, session.client.kind)
-        self.credits_short = f"A new song costs {cost} credits and you have {have:g}. {hint}"
+        self.credits_short = no_credits_message(session.client.anonymous, None, session.client.kind, cost, int(have))
 
     def _busy(self) -> _Busy:
         return _Busy(self)

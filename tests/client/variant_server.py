@@ -32,6 +32,7 @@ class Script:
     sessions: list[str] = field(default_factory=list)
     tokens: int = 0
     status_polls: int = 0
+    prices: dict[str, int] | None = None  # published with the balance when set, as the embedded backend does
 
 
 def success(data: dict[str, Any]) -> JSONResponse:
@@ -61,7 +62,8 @@ def create_variant_app(script: Script) -> Starlette:
     async def credits(request: Request) -> Response:
         if failed := fault("credits", request):
             return failed
-        return success({"available": 5, "frozen": 1, "total_granted": 100, "total_consumed": 94})
+        balance = {"available": 5, "frozen": 1, "total_granted": 100, "total_consumed": 94}
+        return success(balance if script.prices is None else {**balance, "prices": script.prices})
 
     async def state(request: Request) -> Response:
         if failed := fault("state", request):

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from nemo_widgets.backend import prices
 from nemo_widgets.controller import kernel_session
 from nemo_widgets.controller.session import AsyncSession
 from nemo_widgets.protocol.names import ASPECTS, VOICES
@@ -195,19 +194,21 @@ def test_generate_clicks_queued_while_a_song_is_made_make_one_song(backend, iden
 
 def test_the_price_is_shown_and_a_short_balance_is_said_before_trying(variant, identity, tmp_path):
     server, script = variant  # its balance is 5 credits
+    script.prices = {"generate_song": 20, "new_version": 10}
     session = AsyncSession(client_for(server, identity, kind="embedded"), poll_interval=0.1)
     studio = SongStudio(session=session, export_dir=tmp_path / "exports", lyrics="one line\nanother line")
     studio.sent = []
     studio.send = lambda content, buffers=None: studio.sent.append((content, buffers or []))
     press(studio, {"type": "ready"})
-    assert studio.generate_cost == prices.GENERATE_SONG
-    assert studio.credits_short.startswith(f"A new song costs {prices.GENERATE_SONG} credits and you have 5.")
+    assert studio.generate_cost == 20
+    assert studio.credits_short.startswith("This needs 20 credits and you have 5.")
     assert "nemo-song credits --add" in studio.credits_short  # what to do offline
     press(studio, {"type": "generate"})
     assert studio.error["message"] == studio.credits_short
     assert "run_sse" not in [name for name, _ in script.calls]
     assert sent(studio, "generate_done")
 
+    script.prices = None
     elsewhere = studio_on(server, identity, tmp_path)  # a server whose prices the client is not told
     press(elsewhere, {"type": "ready"})
     assert elsewhere.generate_cost is None and elsewhere.credits_short == ""
