@@ -161,11 +161,26 @@ class NemoClient:
     async def token(self) -> str:
         if self._token:
             return self._token
+        if cached := self._cached_token():
+            return cached
+        lock = self.identity.fetch_lock()
+        acquiring = asyncio.ensure_future(asyncio.to_thread(lock.acquire))
+        try:
+            await asyncio.shield(acquiring)
+        except asyncio.CancelledError:  # the thread still takes the lock: give it back as soon as it has it
+            acquiring.add_done_callback(lambda done: done.cancelled() or done.exception() or lock.release())
+            raise
+        try:  # another client of this installation may have fetched one while this one waited
+            return self._cached_token() or await self._fetch_token()
+        finally:
+            lock.release()
+
+    def _cached_token(self) -> str | None:
         cached = self.identity.cached_token(self.backend_key)
-        if cached is not None:
-            self._token, self.user_id = cached.token, cached.user_id or self.user_id
-            return cached.token
-        return await self._fetch_token()
+        if cached is None:
+            return None
+        self._token, self.user_id = cached.token, cached.user_id or self.user_id
+        return cached.token
 
     async def _fetch_token(self) -> str:
         """A new anonymous token; HTTP 400 gets a new client id once, 429 one retry after 30 s."""

@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from nemo_widgets import __version__
+
+try:
+    import fcntl
+except ImportError:  # Windows: the in-process lock alone
+    fcntl = None  # type: ignore[assignment]
 from nemo_widgets.protocol.names import ATTRIBUTION_HEADERS, DIALECTS, Dialect
 
 CLOUD_BASE = "https://mega-api-prod.nemovideo.ai"
@@ -104,11 +110,47 @@ class CachedToken:
         return self.expires_at - EXPIRY_MARGIN > now
 
 
+class FetchLock:
+    """Held while a token is fetched, so two studios, the magics' loop and other kernels of this installation never
+    ask for two tokens at once (the protocol gives one a week per client id): a lock per config folder for the
+    threads of this process, and an exclusive `flock` on the folder's `tokens.lock` for other processes.
+    `acquire` blocks: call it on a worker thread."""
+
+    _process_locks: dict[Path, threading.Lock] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "tokens.lock"
+        with self._guard:
+            self._lock = self._process_locks.setdefault(folder.resolve(), threading.Lock())
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            if fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops its flock
+            self._fd = None
+        self._lock.release()
+
+
 class Identity:
     """The installation's client id, its cached anonymous tokens and the dialect of each backend it probed."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def fetch_lock(self) -> FetchLock:
+        return FetchLock(self.folder)
 
     @property
     def _id_file(self) -> Path:
