@@ -186,9 +186,16 @@ export function createStudio(model, el) {
     if (problems.length) { showError({ message: problems.join(" ") }); return; }
     for (const file of files) {
       const id = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-      await sendFile(model, file, id, waitAck, (sent, total) => {
-        uploadStatus.textContent = ` Sending ${file.name}: ${Math.round((100 * sent) / total)}%`;
-      });
+      try {
+        await sendFile(model, file, id, waitAck, (sent, total) => {
+          uploadStatus.textContent = ` Sending ${file.name}: ${Math.round((100 * sent) / total)}%`;
+        });
+      } catch (error) {
+        acks.delete(id);
+        uploadStatus.textContent = "";
+        showError({ message: error.message });
+        return;
+      }
     }
   }
 
@@ -295,7 +302,7 @@ export function createStudio(model, el) {
     if (msg.type === "video" && buffers?.length) player.show(buffers[0]);
     else if (msg.type === "download" && buffers?.length) { player.offer(buffers[0], msg.name); saveBytes(buffers[0], msg.name); }
     else if (msg.type === "generate_done") finishGenerate();
-    else if (msg.type === "upload_ack") { acks.get(msg.id)?.(); acks.delete(msg.id); }
+    else if (msg.type === "upload_ack") { acks.get(msg.id)?.(msg); acks.delete(msg.id); }
     else if (msg.type === "upload_done") uploadStatus.textContent = ` ${msg.text}`;
   });
   // JupyterLab and Notebook 7 tell the widget manager when its kernel restarts or dies

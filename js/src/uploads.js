@@ -16,8 +16,12 @@ export function checkFile(file, limits) {
   return null;
 }
 
-// Send one file chunk by chunk; `waitAck(id)` resolves when the kernel has stored the chunk.
-export async function sendFile(model, file, id, waitAck, onProgress) {
+export const ACK_TIMEOUT_MS = 30000;
+
+// Send one file chunk by chunk; `waitAck(id)` resolves with the kernel's acknowledgement of the chunk:
+// `{ ok: false, error }` stops the upload (nothing more is sent), and so does a kernel that stays silent
+// for ACK_TIMEOUT_MS (busy with another cell, or gone).
+export async function sendFile(model, file, id, waitAck, onProgress, timeoutMs = ACK_TIMEOUT_MS) {
   let offset = 0;
   do {
     const slice = file.slice(offset, offset + CHUNK_BYTES);
@@ -25,7 +29,14 @@ export async function sendFile(model, file, id, waitAck, onProgress) {
     const last = offset + buffer.byteLength >= file.size;
     const acked = waitAck(id);
     model.send({ type: "upload_chunk", id, name: file.name, size: file.size, offset, last }, undefined, [buffer]);
-    await acked;
+    let timer;
+    const silent = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(
+        `${file.name}: the kernel did not answer for ${Math.round(timeoutMs / 1000)} s (busy with another cell, or ` +
+        "restarted), so the upload stopped. Try again when it is idle.")), timeoutMs);
+    });
+    const ack = await Promise.race([acked, silent]).finally(() => clearTimeout(timer));
+    if (ack && ack.ok === false) throw new Error(ack.error || `${file.name}: the kernel refused the upload.`);
     offset += buffer.byteLength;
     onProgress(offset, file.size);
   } while (offset < file.size);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createStudio, DISCONNECTED, STILL_WAITING, STILL_WAITING_MS, WAITING } from "../src/studio.js";
-import { checkFile, CHUNK_BYTES } from "../src/uploads.js";
+import { checkFile, CHUNK_BYTES, sendFile } from "../src/uploads.js";
 
 const DEFAULTS = {
   lyrics: "", prompt: "", voice: "female", aspect: "16:9", seed: null,
@@ -194,6 +194,27 @@ describe("uploads", () => {
     expect(chunks.map((m) => [m.content.offset, m.content.last, m.buffers[0].byteLength]))
       .toEqual([[0, false, CHUNK_BYTES], [CHUNK_BYTES, true, 10]]);
     await vi.waitFor(() => expect(el.querySelector(".nemo-upload-status").textContent).toMatch(/100%/));
+  });
+
+  it("stops sending when the kernel refuses a chunk, and says why", async () => {
+    const file = new File([new Uint8Array(2 * CHUNK_BYTES + 10)], "clip.mp4");
+    const input = el.querySelector("input[type=file]");
+    Object.defineProperty(input, "files", { value: [file] });
+    input.dispatchEvent(new Event("change"));
+    await vi.waitFor(() => expect(model.types().filter((t) => t === "upload_chunk").length).toBe(1));
+    const { content } = model.sent.at(-1);
+    model.emit("msg:custom", { type: "upload_ack", id: content.id, ok: false, error: "clip.mp4: a chunk came out of order." });
+    await vi.waitFor(() => expect(el.querySelector(".nemo-error").textContent).toMatch(/out of order/));
+    expect(model.types().filter((t) => t === "upload_chunk").length).toBe(1);
+  });
+
+  it("gives up on an upload the kernel does not acknowledge in time", async () => {
+    const sent = [];
+    const silentModel = { send: (content) => sent.push(content) };
+    const file = new File([new Uint8Array(CHUNK_BYTES + 10)], "clip.mp4");
+    const never = () => new Promise(() => {});
+    await expect(sendFile(silentModel, file, "u9", never, () => {}, 20)).rejects.toThrow(/did not answer/);
+    expect(sent.length).toBe(1);
   });
 
   it("shows a banner instead of sending a bad file", () => {

@@ -348,6 +348,7 @@ class SongStudio(anywidget.AnyWidget):
     # uploads -----------------------------------------------------------------------------------------------
 
     def _receive_chunk(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        """Store one chunk and acknowledge it: `ok` false (with the reason) tells the browser to send no more."""
         upload_id = str(content.get("id"))
         try:
             buffer = self._uploads.get(upload_id)
@@ -359,10 +360,10 @@ class SongStudio(anywidget.AnyWidget):
             dropped = self._uploads.pop(upload_id, None)
             if dropped is not None:
                 dropped.discard()
+            self.send({"type": "upload_ack", "id": upload_id, "ok": False, "error": str(error)})
             self._fail(str(error))
             return
-        finally:
-            self.send({"type": "upload_ack", "id": upload_id})
+        self.send({"type": "upload_ack", "id": upload_id, "ok": True})
         if buffer.complete:
             self._start(self._upload(self._uploads.pop(upload_id)))
 

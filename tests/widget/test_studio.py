@@ -97,7 +97,7 @@ def test_uploads_arrive_in_acknowledged_chunks(backend, identity, tmp_path):
     for offset, chunk, last in ((0, data[:half], False), (half, data[half:], True)):
         press(studio, {"type": "upload_chunk", "id": "u1", "name": "tone.wav", "size": len(data), "offset": offset,
                        "last": last}, [memoryview(chunk)])
-    assert [c["id"] for c, _ in sent(studio, "upload_ack")] == ["u1", "u1"]
+    assert [(c["id"], c["ok"]) for c, _ in sent(studio, "upload_ack")] == [("u1", True), ("u1", True)]
     assert sent(studio, "upload_done")[0][0]["text"] == "tone.wav: uploaded."
     assert len(studio.session.uploads) == 1 and studio.session.uploads.loc[0, "file_type"] == "audio"
     assert "Uploaded tone.wav (audio)" in studio.transcript[-1]["text"]
@@ -116,7 +116,8 @@ def test_an_out_of_order_chunk_is_refused(backend, identity, tmp_path):
     press(studio, {"type": "upload_chunk", "id": "u2", "name": "clip.mp4", "size": 100, "offset": 50, "last": False},
           [b"x" * 50])
     assert "out of order" in studio.error["message"]
-    assert sent(studio, "upload_ack")
+    (ack, _), = sent(studio, "upload_ack")
+    assert ack["ok"] is False and "out of order" in ack["error"]  # the browser stops sending this file
 
 
 def test_out_of_credits_offers_the_registration_link(variant, identity, tmp_path):
