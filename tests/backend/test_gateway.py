@@ -16,7 +16,7 @@ from nemo_widgets.backend.store import DATABASE, Store
 from nemo_widgets.protocol.names import MIN_SONG_SECONDS, WS_CLOSE_AUTH, WS_CLOSE_NO_SESSION, WS_CLOSE_UNKNOWN_SESSION
 from nemo_widgets.protocol.options import SongOptions
 from tests.backend.conftest import lavfi, serving
-from tests.backend.test_gateway_client import (
+from tests.backend.gateway_calls import (
     bearer,
     chat_socket,
     chat_turns,

@@ -13,7 +13,7 @@ import pytest
 from nemo_widgets.backend import prices
 from nemo_widgets.protocol.names import MIN_SONG_SECONDS, OUTPUT_LINK_SECONDS
 from tests.backend.conftest import serving
-from tests.backend.test_gateway_client import bearer, chat_socket, chat_turns, new_key, new_project
+from tests.backend.gateway_calls import bearer, chat_socket, chat_turns, new_key, new_project
 
 pytestmark = pytest.mark.slow
 PROMPT = ("a chill lofi song: the sun is warm / we walk along the shore / the night is young. "
