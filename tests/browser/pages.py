@@ -192,3 +192,27 @@ def song_video_box(page, cell) -> dict:
     page.wait_for_function("v => v.readyState >= 1", arg=video.element_handle(), timeout=60_000)
     assert video.evaluate("v => !v.autoplay && !v.loop && v.paused")
     return video.bounding_box()
+
+
+def interrupt(page) -> None:
+    """The notebook toolbar's Interrupt button, as a user clicks it (the same item in JupyterLab and Notebook 7)."""
+    page.locator(".jp-Toolbar-item[data-jp-item-name=interrupt] jp-button, "
+                 ".jp-Toolbar-item[data-jp-item-name=interrupt] button").first.click()
+
+
+def interrupts_leave_the_backend_answering(page, sleeping_cell: int, credits_cell: int) -> None:
+    """Interrupt the idle kernel, then a cell that sleeps; `%nemo credits` must still reach the embedded backend
+    (it once shared the kernel's process group and died of the first interrupt)."""
+    from playwright.sync_api import expect
+
+    cells = page.locator(CODE_CELLS)
+    interrupt(page)
+    run_cell(page, sleeping_cell)
+    expect(cells.nth(sleeping_cell).locator(".jp-InputPrompt")).to_have_text("[*]:", timeout=30_000)
+    interrupt(page)
+    expect(cells.nth(sleeping_cell).locator(".jp-OutputArea-output")).to_contain_text("KeyboardInterrupt",
+                                                                                     timeout=30_000)
+    run_cell(page, credits_cell)
+    credits = cells.nth(credits_cell).locator(".jp-OutputArea-output")
+    expect(credits).to_contain_text("available", timeout=60_000)
+    assert "Cannot reach" not in credits.inner_text()

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from tests.browser.pages import (CHROMIUM, CODE_CELLS, LYRIC_LINES, LYRICS, ROOT, artifacts_dir, browser_page,
-                                 click_generate, generate_and_time, jupyter_server, notebook_source, run_cell,
-                                 send_in_chat, song_video_box, type_lines, wait_playable)
+                                 click_generate, generate_and_time, interrupts_leave_the_backend_answering,
+                                 jupyter_server, notebook_source, run_cell, send_in_chat, song_video_box, type_lines,
+                                 wait_playable)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="make installs Debian's chromium")]
 
@@ -119,6 +120,8 @@ EVERYDAY = notebook_source([
     "second = SongStudio()\nsecond",
     f"import time\ntime.sleep({SLEEP_SECONDS})",
     "%%song --aspect 9:16 --seed 2\n" + LYRICS,
+    "time.sleep(600)",
+    "%nemo credits",
 ])
 
 
@@ -150,7 +153,7 @@ def test_everyday_habits_in_jupyterlab(lab, tmp_path):
         page.keyboard.type("a chill lo-fi song")
         assert first.locator("input.nemo-prompt").input_value() == "a chill lo-fi song"
         assert [cells.nth(i).locator(".jp-InputPrompt").inner_text() for i in range(2)] == prompts
-        assert cells.count() == 4, "no cell was run, added or removed by keys typed in the studio"
+        assert cells.count() == 6, "no cell was run, added or removed by keys typed in the studio"
         send_in_chat(page, second, "what can you do")
         expect(second.locator(".nemo-turn.nemo-user")).to_have_text(re.compile("what can you do"), timeout=60_000)
         expect(second.locator(".nemo-turn.nemo-assistant")).to_have_count(1, timeout=60_000)
@@ -196,6 +199,10 @@ def test_everyday_habits_in_jupyterlab(lab, tmp_path):
         send_in_chat(page, second, "make it 1:1")
         expect(second.locator("select[aria-label=Aspect]")).to_have_value("1:1", timeout=120_000)
         expect(first.locator("select[aria-label=Aspect]")).to_have_value("16:9")
+        expect(second.locator(".nemo-status")).to_have_text("Ready.", timeout=240_000)
+
+        # item 2: interrupts, idle then during a cell, leave the embedded backend answering
+        interrupts_leave_the_backend_answering(page, sleeping_cell=4, credits_cell=5)
 
         # item 8: no wrapped buttons at 480 px, errors readable in the dark theme
         to_dark_theme(page)

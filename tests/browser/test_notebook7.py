@@ -7,8 +7,9 @@ import re
 import pytest
 
 from tests.browser.pages import (CHROMIUM, CODE_CELLS, LYRIC_LINES, LYRICS, artifacts_dir, browser_page,
-                                 click_generate, jupyter_server, notebook_source, run_cell, send_in_chat,
-                                 song_video_box, type_lines, wait_kernel_listening, wait_playable)
+                                 click_generate, interrupts_leave_the_backend_answering, jupyter_server,
+                                 notebook_source, run_cell, send_in_chat, song_video_box, type_lines,
+                                 wait_kernel_listening, wait_playable)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="make installs Debian's chromium")]
 
@@ -34,12 +35,6 @@ def notebook7(tmp_path):
 
 def prompts(cells) -> list[str]:
     return [cells.nth(i).locator(".jp-InputPrompt").inner_text() for i in range(cells.count())]
-
-
-def interrupt(page) -> None:
-    """The toolbar's Interrupt button, as a user clicks it."""
-    page.locator(".jp-Toolbar-item[data-jp-item-name=interrupt] jp-button, "
-                 ".jp-Toolbar-item[data-jp-item-name=interrupt] button").first.click()
 
 
 def test_everyday_habits_in_notebook7(notebook7):
@@ -105,15 +100,7 @@ def test_everyday_habits_in_notebook7(notebook7):
         expect(idle).to_have_count(1, timeout=60_000)
 
         # interrupts, idle then during a cell, leave the embedded backend answering
-        interrupt(page)
-        run_cell(page, 3)
-        expect(cells.nth(3).locator(".jp-InputPrompt")).to_have_text("[*]:", timeout=30_000)
-        interrupt(page)
-        expect(cells.nth(3).locator(".jp-OutputArea-output")).to_contain_text("KeyboardInterrupt", timeout=30_000)
-        run_cell(page, 4)
-        credits = cells.nth(4).locator(".jp-OutputArea-output")
-        expect(credits).to_contain_text("available", timeout=60_000)
-        assert "Cannot reach" not in credits.inner_text()
+        interrupts_leave_the_backend_answering(page, sleeping_cell=3, credits_cell=4)
         page.screenshot(path=str(artifacts / "notebook7-after-interrupts.png"), full_page=True)
         figures = (f"Notebook 7 click to feedback: {idle_kernel['ms']:.0f} ms with the kernel idle, "
                    f"{sleeping['ms']:.0f} ms while a cell sleeps\n"
