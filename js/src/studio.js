@@ -128,7 +128,9 @@ export function createStudio(model, el) {
 
   // JupyterLab handles keys for the whole page (Enter, Shift+Enter run cells): keys typed in the studio stay here,
   // as in ipywidgets' own text boxes, except Escape, which leaves the studio for the notebook's command mode.
-  // Ctrl/Cmd+Enter generates, or sends from the chat box.
+  // Ctrl/Cmd+Enter generates, or sends from the chat box. Notebook 7 sees keys on the way down (capture phase),
+  // before any handler here: the attribute tells its shortcuts (Shift+Enter runs the cell) to leave them alone.
+  el.setAttribute("data-lm-suppress-shortcuts", "true");
   const keep = (e) => {
     if (e.type === "keydown" && e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

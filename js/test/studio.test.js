@@ -244,6 +244,7 @@ describe("keys inside the studio", () => {
     expect(seen).toEqual([]);
     el.querySelector(".nemo-lyrics").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(seen).toEqual(["keydown"]); // Escape leaves the studio for the notebook's command mode
+    expect(el.hasAttribute("data-lm-suppress-shortcuts")).toBe(true); // Notebook 7's shortcuts skip the studio
   });
 
   it("Enter makes a new line in the lyrics and sends in the chat; Shift+Enter in the chat does not send", () => {
