@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 from pedalboard import Compressor, HighpassFilter, HighShelfFilter, Limiter, LowpassFilter, PeakFilter, Pedalboard, Reverb
-from scipy.signal import butter, resample_poly, sosfilt, sosfiltfilt
+from scipy.signal import butter, resample_poly, sosfilt
 
 from nemo_widgets.engine.genres import GenrePreset
+from nemo_widgets.engine.long_audio import BLOCK, integrated_loudness, root_mean_square, scaled, sosfiltfilt_1d
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 TARGET_LUFS = -14.0
@@ -44,25 +44,26 @@ class MixResult:
 
 def measure_loudness(stereo: np.ndarray) -> tuple[float, float]:
     """Integrated loudness (LUFS, ITU-R BS.1770-4) and true peak (dBTP, 4x oversampled)."""
-    lufs = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(stereo.astype(np.float64))
-    return float(lufs), true_peak_db(stereo)
+    return integrated_loudness(stereo), true_peak_db(stereo)
 
 
-def true_peak_db(stereo: np.ndarray) -> float:
-    """Peak of the 4x oversampled signal, in overlapping blocks so long songs need little memory."""
+def true_peak_db(stereo: np.ndarray, *gains: float | np.ndarray) -> float:
+    """Peak of the 4x oversampled signal (times `gains`), in overlapping blocks so long songs need little memory."""
     block, pad = SAMPLE_RATE * 10, 64
     peak = 0.0
     for start in range(0, len(stereo), block):
         chunk = stereo[max(0, start - pad) : start + block + pad].astype(np.float64)
+        for gain in gains:
+            chunk = chunk * gain
         peak = max(peak, float(np.max(np.abs(resample_poly(chunk, 4, 1, axis=0)))))
     return 20 * np.log10(max(peak, 1e-9))
 
 
 def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePreset) -> MixResult:
     """`vocals` is mono on the song's timeline (same length as `band`) or None for an instrumental."""
-    band = _band_chain(band.astype(np.float32), preset)
+    band = _band_chain(np.asarray(band, dtype=np.float32), preset)
     if vocals is not None and np.max(np.abs(vocals)) > SILENCE:
-        voice = _vocal_chain(vocals.astype(np.float32), preset)
+        voice = _vocal_chain(np.asarray(vocals, dtype=np.float32), preset)
         singing = _voice_envelope(vocals)
         band = _carve(band, singing, preset)
         voice *= _db(_vocal_gain_db(voice, band, singing, preset))
@@ -70,8 +71,8 @@ def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePre
         voice = np.zeros_like(band)
     song, gain = _master(voice + band)
     lufs, peak = measure_loudness(song)
-    return MixResult(song=song, vocals=(voice * gain).astype(np.float32),
-                     accompaniment=(band * gain).astype(np.float32), lufs=lufs, true_peak_db=peak)
+    return MixResult(song=song, vocals=scaled(voice, gain), accompaniment=scaled(band, gain), lufs=lufs,
+                     true_peak_db=peak)
 
 
 def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
@@ -87,17 +88,22 @@ def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
     compressed = Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90)(cleaned[None, :], SAMPLE_RATE)[0]
     compressed = compressed / max(float(np.max(np.abs(compressed))), SILENCE) * 0.7
     warm = np.tanh(SATURATION_DRIVE * compressed) / SATURATION_DRIVE
-    stereo = np.repeat(warm[:, None], 2, axis=1).astype(np.float32)
+    stereo = np.repeat(warm[:, None], 2, axis=1).astype(np.float32, copy=False)
     plate = Reverb(room_size=0.35, damping=0.55, wet_level=0.22 * preset.reverb, dry_level=1.0, width=0.9)
-    return plate(stereo.T, SAMPLE_RATE).T.astype(np.float32)
+    return plate(stereo.T, SAMPLE_RATE).T.astype(np.float32, copy=False)
 
 
 def _de_ess(mono: np.ndarray) -> np.ndarray:
     """Turn the 5-10 kHz band down where it stands out of the voice (sibilants), by up to DEESS_MAX_DB."""
-    sibilant = sosfiltfilt(butter(2, (5000, 10000), btype="bandpass", fs=SAMPLE_RATE, output="sos"), mono)
-    over = _envelope_db(sibilant) - _envelope_db(mono) - DEESS_THRESHOLD_DB
-    cut = np.clip(over, 0.0, DEESS_MAX_DB)
-    return (mono - (1.0 - _db(-cut)) * sibilant).astype(np.float32)
+    sibilant = sosfiltfilt_1d(butter(2, (5000, 10000), btype="bandpass", fs=SAMPLE_RATE, output="sos"), mono)
+    cut = _envelope_db(sibilant)  # in place from here on: a long song's float64 copies are 170 MB each
+    cut -= _envelope_db(mono)
+    cut -= DEESS_THRESHOLD_DB
+    np.clip(cut, 0.0, DEESS_MAX_DB, out=cut)
+    np.power(10.0, np.negative(cut, out=cut) / 20.0, out=cut)
+    np.subtract(1.0, cut, out=cut)
+    cut *= sibilant
+    return np.subtract(mono, cut, out=cut).astype(np.float32)
 
 
 def _envelope_db(x: np.ndarray, hop: int = 220) -> np.ndarray:
@@ -131,10 +137,16 @@ def _vinyl(frames: int, seed: int) -> np.ndarray:
 def _carve(band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> np.ndarray:
     """The band under the voice: a little lower overall and much lower in the vocal band (1-4 kHz) while it sings.
     The vocal band is split off with a zero-phase filter, so turning it down is a clean dip, not a phase smear."""
-    mid = sosfiltfilt(butter(2, CARVE_BAND_HZ, btype="bandpass", fs=SAMPLE_RATE, output="sos"), band, axis=0)
-    dip = 1.0 - _db(-(DUCK_CARVE_DB + preset.vocal_space_db) * singing)
-    carved = band - dip[:, None] * mid
-    return (carved * _db(-DUCK_DB * singing)[:, None]).astype(np.float32)
+    sos = butter(2, CARVE_BAND_HZ, btype="bandpass", fs=SAMPLE_RATE, output="sos")
+    carved = np.empty(band.shape, dtype=np.float32)
+    for channel in range(band.shape[1]):  # one channel and one block at a time: little memory for long songs
+        mid = sosfiltfilt_1d(sos, band[:, channel])
+        for start in range(0, len(band), BLOCK):
+            voice = singing[start : start + BLOCK]
+            dip = 1.0 - _db(-(DUCK_CARVE_DB + preset.vocal_space_db) * voice)
+            kept = band[start : start + BLOCK, channel] - dip * mid[start : start + BLOCK]
+            carved[start : start + BLOCK, channel] = kept * _db(-DUCK_DB * voice)
+    return carved
 
 
 def _vocal_gain_db(voice: np.ndarray, band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> float:
@@ -170,19 +182,21 @@ def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
     """The mastered song and the overall linear gain applied to the sum (for the stems)."""
     glued = Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)])(mix.T, SAMPLE_RATE).T
     glue_gain = _rms(glued) / max(_rms(mix), SILENCE)
-    meter = pyloudnorm.Meter(SAMPLE_RATE)
-    pre = _db(PRE_LIMIT_LUFS - meter.integrated_loudness(glued.astype(np.float64)))
+    del mix
+    pre = _db(PRE_LIMIT_LUFS - integrated_loudness(glued))
+    loud = scaled(glued, pre, order="F")  # float32 as the limiter reads it, without a float64 copy of the song
+    del glued
     threshold = -2.0
     for _ in range(8):
-        limited = Pedalboard([Limiter(threshold_db=threshold, release_ms=80)])((glued * pre).T, SAMPLE_RATE).T
-        post = _db(TARGET_LUFS - meter.integrated_loudness(limited.astype(np.float64)))
-        song = limited * post
-        if true_peak_db(song) <= MAX_TRUE_PEAK_DB - 0.1:
+        limited = Pedalboard([Limiter(threshold_db=threshold, release_ms=80)])(loud.T, SAMPLE_RATE).T
+        post = _db(TARGET_LUFS - integrated_loudness(limited))
+        gains = (post,)
+        if true_peak_db(limited, post) <= MAX_TRUE_PEAK_DB - 0.1:
             break
         threshold -= 1.0
     else:
-        song = song * _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(song))
-    return song.astype(np.float32), float(glue_gain * pre * post)
+        gains = (post, _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(limited, post)))
+    return scaled(limited, *gains), float(glue_gain * pre * post)
 
 
 def _db(value: float | np.ndarray) -> np.ndarray:
@@ -190,7 +204,7 @@ def _db(value: float | np.ndarray) -> np.ndarray:
 
 
 def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    return root_mean_square(x)
 
 
 def _rms_db(x: np.ndarray) -> float:
