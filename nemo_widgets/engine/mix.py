@@ -31,6 +31,7 @@ DEESS_MAX_DB = 8.0
 SATURATION_DRIVE = 1.4  # tanh soft clip on the compressed voice (peak 0.7): a little warmth, no fuzz
 DUCK_ATTACK, DUCK_RELEASE = 0.03, 0.25  # seconds
 SILENCE = 1e-4
+HOP = 220  # samples: the de-esser's level hop (5 ms)
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,16 @@ def true_peak_db(stereo: np.ndarray, *gains: float | np.ndarray) -> float:
 
 
 def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePreset) -> MixResult:
-    """`vocals` is mono on the song's timeline (same length as `band`) or None for an instrumental."""
+    """`vocals` is mono on the song's timeline (same length as `band`) or None for an instrumental.
+    Each intermediate is dropped as soon as it is used: a long song's stems are 170 MB each."""
     band = _band_chain(np.asarray(band, dtype=np.float32), preset)
     if vocals is not None and np.max(np.abs(vocals)) > SILENCE:
         voice = _vocal_chain(np.asarray(vocals, dtype=np.float32), preset)
         singing = _voice_envelope(vocals)
+        del vocals
         band = _carve(band, singing, preset)
         voice *= _db(_vocal_gain_db(voice, band, singing, preset))
+        del singing
     else:
         voice = np.zeros_like(band)
     song, gain = _master(voice + band)
@@ -88,30 +92,39 @@ def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
     compressed = Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90)(cleaned[None, :], SAMPLE_RATE)[0]
     compressed = compressed / max(float(np.max(np.abs(compressed))), SILENCE) * 0.7
     warm = np.tanh(SATURATION_DRIVE * compressed) / SATURATION_DRIVE
-    stereo = np.repeat(warm[:, None], 2, axis=1).astype(np.float32, copy=False)
+    del mono, cleaned, compressed
+    planar = np.repeat(warm[None, :], 2, axis=0).astype(np.float32, copy=False)  # the reverb's layout: no copy in it
     plate = Reverb(room_size=0.35, damping=0.55, wet_level=0.22 * preset.reverb, dry_level=1.0, width=0.9)
-    return plate(stereo.T, SAMPLE_RATE).T.astype(np.float32, copy=False)
+    return plate(planar, SAMPLE_RATE).T.astype(np.float32, copy=False)
 
 
 def _de_ess(mono: np.ndarray) -> np.ndarray:
     """Turn the 5-10 kHz band down where it stands out of the voice (sibilants), by up to DEESS_MAX_DB."""
     sibilant = sosfiltfilt_1d(butter(2, (5000, 10000), btype="bandpass", fs=SAMPLE_RATE, output="sos"), mono)
-    cut = _envelope_db(sibilant)  # in place from here on: a long song's float64 copies are 170 MB each
-    cut -= _envelope_db(mono)
-    cut -= DEESS_THRESHOLD_DB
-    np.clip(cut, 0.0, DEESS_MAX_DB, out=cut)
-    np.power(10.0, np.negative(cut, out=cut) / 20.0, out=cut)
-    np.subtract(1.0, cut, out=cut)
-    cut *= sibilant
-    return np.subtract(mono, cut, out=cut).astype(np.float32)
+    over = _hop_levels_db(sibilant) - _hop_levels_db(mono) - DEESS_THRESHOLD_DB
+    reduction = _held(1.0 - _db(-np.clip(over, 0.0, DEESS_MAX_DB)), len(mono))  # per hop, then per sample
+    reduction *= sibilant
+    return np.subtract(mono, reduction, out=reduction).astype(np.float32)
 
 
-def _envelope_db(x: np.ndarray, hop: int = 220) -> np.ndarray:
-    """Per-sample RMS level in dB over short hops (5 ms), held across each hop."""
+def _hop_levels_db(x: np.ndarray, hop: int = HOP) -> np.ndarray:
+    """RMS level in dB of each whole hop (5 ms), then the level held over the samples after the last whole hop."""
     n = len(x) // hop * hop
-    rms = np.sqrt(np.mean(np.square(x[:n].reshape(-1, hop), dtype=np.float64), axis=1)) if n else np.zeros(0)
-    held = np.repeat(20 * np.log10(np.maximum(rms, SILENCE)), hop)
-    return np.concatenate([held, np.full(len(x) - n, held[-1] if n else -80.0)])
+    hops = x[:n].reshape(-1, hop)
+    rows = BLOCK // hop  # a block of hops at a time: no float64 copy of a long song
+    rms = np.concatenate([np.sqrt(np.mean(np.square(hops[i : i + rows], dtype=np.float64), axis=1))
+                          for i in range(0, len(hops), rows)]) if n else np.zeros(0)
+    levels = 20 * np.log10(np.maximum(rms, SILENCE))
+    return np.append(levels, levels[-1] if n else -80.0)
+
+
+def _held(levels: np.ndarray, length: int, hop: int = HOP) -> np.ndarray:
+    """Per-sample values from `_hop_levels_db`-shaped ones: each held across its hop."""
+    n = (len(levels) - 1) * hop
+    held = np.empty(length)
+    held[:n].reshape(-1, hop)[:] = levels[:-1, None]
+    held[n:] = levels[-1]
+    return held
 
 
 def _band_chain(band: np.ndarray, preset: GenrePreset) -> np.ndarray:
@@ -136,9 +149,10 @@ def _vinyl(frames: int, seed: int) -> np.ndarray:
 
 def _carve(band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> np.ndarray:
     """The band under the voice: a little lower overall and much lower in the vocal band (1-4 kHz) while it sings.
-    The vocal band is split off with a zero-phase filter, so turning it down is a clean dip, not a phase smear."""
+    The vocal band is split off with a zero-phase filter, so turning it down is a clean dip, not a phase smear.
+    Works in place on `band` (a channel is filtered whole before any of it is changed)."""
     sos = butter(2, CARVE_BAND_HZ, btype="bandpass", fs=SAMPLE_RATE, output="sos")
-    carved = np.empty(band.shape, dtype=np.float32)
+    carved = band
     for channel in range(band.shape[1]):  # one channel and one block at a time: little memory for long songs
         mid = sosfiltfilt_1d(sos, band[:, channel])
         for start in range(0, len(band), BLOCK):
@@ -180,9 +194,12 @@ def _voice_envelope(vocals: np.ndarray) -> np.ndarray:
 
 def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
     """The mastered song and the overall linear gain applied to the sum (for the stems)."""
-    glued = Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)])(mix.T, SAMPLE_RATE).T
-    glue_gain = _rms(glued) / max(_rms(mix), SILENCE)
+    mix_rms = _rms(mix)
+    planar = np.ascontiguousarray(mix.T)  # the compressor's layout, copied while no other copy is held
     del mix
+    glued = Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)])(planar, SAMPLE_RATE).T
+    del planar
+    glue_gain = _rms(glued) / max(mix_rms, SILENCE)
     pre = _db(PRE_LIMIT_LUFS - integrated_loudness(glued))
     loud = scaled(glued, pre, order="F")  # float32 as the limiter reads it, without a float64 copy of the song
     del glued
@@ -196,6 +213,7 @@ def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
         threshold -= 1.0
     else:
         gains = (post, _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(limited, post)))
+    del loud
     return scaled(limited, *gains), float(glue_gain * pre * post)
 
 
