@@ -32,17 +32,17 @@ def pan(stereo: np.ndarray, position: float) -> np.ndarray:
     keep = 1.0 - abs(position)
     gl, gr = np.cos(angle) * side, np.sin(angle) * side
     left, right = stereo[:, 0], stereo[:, 1]
-    return np.stack([(keep + gl) * left + gl * right, gr * left + (keep + gr) * right], axis=1).astype(np.float32)
+    return np.stack([(keep + gl) * left + gl * right, gr * left + (keep + gr) * right], axis=1).astype(np.float32, copy=False)
 
 
 def _board(effects: list, stereo: np.ndarray) -> np.ndarray:
-    return Pedalboard(effects)(stereo.T.astype(np.float32), SAMPLE_RATE).T
+    return Pedalboard(effects)(np.ascontiguousarray(stereo.T, dtype=np.float32), SAMPLE_RATE).T
 
 
 def _level_matched(dry: np.ndarray, wet: np.ndarray) -> np.ndarray:
     """The effected stem at the dry stem's loudness, so an effect changes the sound, not the balance."""
     dry_rms, wet_rms = float(np.sqrt(np.mean(dry**2))), float(np.sqrt(np.mean(wet**2)))
-    return (wet * (dry_rms / wet_rms if wet_rms > 1e-9 else 1.0)).astype(np.float32)
+    return (wet * (dry_rms / wet_rms if wet_rms > 1e-9 else 1.0)).astype(np.float32, copy=False)
 
 
 def _drive(stereo: np.ndarray, seconds_per_beat: float) -> np.ndarray:
