@@ -99,9 +99,10 @@ def compose_song(
                 _place(vocals, rendered)
                 sung.append(replace(rendered, audio=np.zeros(0, dtype=np.float32)))
         report("playing the band", 0.72)
-        band = _fit(band_job.result(), frames)
+        tracks = [vocals, _fit(band_job.result(), frames)]
+    del vocals
     report("mixing and mastering", 0.8)
-    mix = mix_and_master(vocals, band, preset)
+    mix = mix_and_master(tracks.pop(0), tracks.pop(0), preset)  # handed over: the mix frees each once used
     report("writing files", 0.95)
     title = song_title(lyrics, spec)
     timing = timing_document(arr, syllable_timings(arr, sung), frames / SAMPLE_RATE)
