@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyloudnorm
+from pedalboard import Plugin
 from scipy.signal import lfilter, sosfilt, sosfilt_zi
 from scipy.signal._arraytools import odd_ext
 
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 BLOCK = SAMPLE_RATE * 10  # samples per block: temporaries stay a few MB
+PLUGIN_BLOCK = 8192 * 54  # a whole number of pedalboard's own blocks (8192), whose ends some of JUCE's filters act on
 
 
 def sosfiltfilt_1d(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -104,13 +106,25 @@ def _sum_of_squares(flat: np.ndarray, start: int, count: int) -> float:
     return _sum_of_squares(flat, start, half) + _sum_of_squares(flat, start + half, count - half)
 
 
-def scaled(x: np.ndarray, *gains: float | np.ndarray, order: str = "C") -> np.ndarray:
+def scaled(x: np.ndarray, *gains: float | np.ndarray) -> np.ndarray:
     """`x * gains[0] * gains[1] ...` (float64 arithmetic as numpy does it) cast to float32, block by block."""
-    out = np.empty(x.shape if order == "C" else x.shape[::-1], dtype=np.float32)
-    view = out if order == "C" else out.T
+    out = np.empty(x.shape, dtype=np.float32)
     for start in range(0, len(x), BLOCK):
         block = x[start : start + BLOCK]
         for gain in gains:
             block = block * gain
-        view[start : start + BLOCK] = block
-    return view
+        out[start : start + BLOCK] = block
+    return out
+
+
+def effected(plugin: Plugin, planar: np.ndarray, *gains: float | np.ndarray) -> np.ndarray:
+    """`plugin(planar * gains..., SAMPLE_RATE)` for (channels, frames) audio, run block by block with the plugin's
+    state carried over (pedalboard's `reset=False`: the same samples as one call), so pedalboard's own copies of
+    the input and output are a block long, not a song long. Returns float32 (channels, frames)."""
+    out = np.empty(planar.shape, dtype=np.float32)
+    for start in range(0, planar.shape[1], PLUGIN_BLOCK):
+        block = planar[:, start : start + PLUGIN_BLOCK]
+        for gain in gains:
+            block = block * gain
+        out[:, start : start + PLUGIN_BLOCK] = plugin(block, SAMPLE_RATE, reset=start == 0)
+    return out

@@ -15,7 +15,8 @@ from pedalboard import Compressor, HighpassFilter, HighShelfFilter, Limiter, Low
 from scipy.signal import butter, resample_poly, sosfilt
 
 from nemo_widgets.engine.genres import GenrePreset
-from nemo_widgets.engine.long_audio import BLOCK, integrated_loudness, root_mean_square, scaled, sosfiltfilt_1d
+from nemo_widgets.engine.long_audio import (BLOCK, effected, integrated_loudness, root_mean_square, scaled,
+                                             sosfiltfilt_1d)
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 TARGET_LUFS = -14.0
@@ -82,20 +83,19 @@ def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePre
 def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
     """The lead vocal bus: clean up the lows, bring out presence, tame sibilance, even the level, warm, a short plate."""
     mono = mono / max(float(np.max(np.abs(mono))), SILENCE) * 0.5
-    cleaned = Pedalboard([
+    cleaned = effected(Pedalboard([
         HighpassFilter(cutoff_frequency_hz=110),
         PeakFilter(cutoff_frequency_hz=280, gain_db=-3.0, q=1.0),
         PeakFilter(cutoff_frequency_hz=3000, gain_db=4.0, q=0.8),
         HighShelfFilter(cutoff_frequency_hz=9000, gain_db=1.5),
-    ])(mono[None, :], SAMPLE_RATE)[0]
+    ]), mono[None, :])[0]
     cleaned = _de_ess(cleaned)
-    compressed = Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90)(cleaned[None, :], SAMPLE_RATE)[0]
+    compressed = effected(Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90), cleaned[None, :])[0]
     compressed = compressed / max(float(np.max(np.abs(compressed))), SILENCE) * 0.7
     warm = np.tanh(SATURATION_DRIVE * compressed) / SATURATION_DRIVE
     del mono, cleaned, compressed
-    planar = np.repeat(warm[None, :], 2, axis=0).astype(np.float32, copy=False)  # the reverb's layout: no copy in it
     plate = Reverb(room_size=0.35, damping=0.55, wet_level=0.22 * preset.reverb, dry_level=1.0, width=0.9)
-    return plate(planar, SAMPLE_RATE).T.astype(np.float32, copy=False)
+    return effected(plate, np.broadcast_to(warm.astype(np.float32, copy=False), (2, len(warm)))).T
 
 
 def _de_ess(mono: np.ndarray) -> np.ndarray:
@@ -133,7 +133,7 @@ def _band_chain(band: np.ndarray, preset: GenrePreset) -> np.ndarray:
                Reverb(room_size=0.3, wet_level=0.15 * preset.reverb, dry_level=1.0)]
     if preset.lofi:
         effects.insert(1, LowpassFilter(cutoff_frequency_hz=4200))
-    out = Pedalboard(effects)(band.T, SAMPLE_RATE).T
+    out = effected(Pedalboard(effects), band.T).T
     if preset.lofi:
         out = out + _vinyl(len(out), seed=len(out)) * max(_rms(out), SILENCE)
     return out.astype(np.float32)
@@ -195,17 +195,13 @@ def _voice_envelope(vocals: np.ndarray) -> np.ndarray:
 def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
     """The mastered song and the overall linear gain applied to the sum (for the stems)."""
     mix_rms = _rms(mix)
-    planar = np.ascontiguousarray(mix.T)  # the compressor's layout, copied while no other copy is held
+    glued = effected(Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)]), mix.T).T
     del mix
-    glued = Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)])(planar, SAMPLE_RATE).T
-    del planar
     glue_gain = _rms(glued) / max(mix_rms, SILENCE)
     pre = _db(PRE_LIMIT_LUFS - integrated_loudness(glued))
-    loud = scaled(glued, pre, order="F")  # float32 as the limiter reads it, without a float64 copy of the song
-    del glued
     threshold = -2.0
     for _ in range(8):
-        limited = Pedalboard([Limiter(threshold_db=threshold, release_ms=80)])(loud.T, SAMPLE_RATE).T
+        limited = effected(Pedalboard([Limiter(threshold_db=threshold, release_ms=80)]), glued.T, pre).T
         post = _db(TARGET_LUFS - integrated_loudness(limited))
         gains = (post,)
         if true_peak_db(limited, post) <= MAX_TRUE_PEAK_DB - 0.1:
@@ -213,7 +209,7 @@ def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
         threshold -= 1.0
     else:
         gains = (post, _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(limited, post)))
-    del loud
+    del glued
     return scaled(limited, *gains), float(glue_gain * pre * post)
 
 
