@@ -199,8 +199,9 @@ def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
     del mix
     glue_gain = _rms(glued) / max(mix_rms, SILENCE)
     pre = _db(PRE_LIMIT_LUFS - integrated_loudness(glued))
-    threshold = -2.0
+    threshold, limited = -2.0, None
     for _ in range(8):
+        limited = None  # the last attempt goes before the next is made
         limited = effected(Pedalboard([Limiter(threshold_db=threshold, release_ms=80)]), glued.T, pre).T
         post = _db(TARGET_LUFS - integrated_loudness(limited))
         gains = (post,)
