@@ -32,7 +32,10 @@ def pan(stereo: np.ndarray, position: float) -> np.ndarray:
     keep = 1.0 - abs(position)
     gl, gr = np.cos(angle) * side, np.sin(angle) * side
     left, right = stereo[:, 0], stereo[:, 1]
-    return np.stack([(keep + gl) * left + gl * right, gr * left + (keep + gr) * right], axis=1).astype(np.float32, copy=False)
+    placed = np.empty(stereo.shape, dtype=np.float32)
+    placed[:, 0] = (keep + gl) * left + gl * right
+    placed[:, 1] = gr * left + (keep + gr) * right
+    return placed
 
 
 def _board(effects: list, stereo: np.ndarray) -> np.ndarray:
