@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from pedalboard import Chorus, Distortion, HighpassFilter, LowpassFilter, Pedalboard
 
+from nemo_widgets.engine.long_audio import effected
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 PUMP_DEPTH = 0.65  # gain at the kick: 1 - depth, recovering over PUMP_RELEASE of a beat
@@ -39,7 +40,7 @@ def pan(stereo: np.ndarray, position: float) -> np.ndarray:
 
 
 def _board(effects: list, stereo: np.ndarray) -> np.ndarray:
-    return Pedalboard(effects)(np.ascontiguousarray(stereo.T, dtype=np.float32), SAMPLE_RATE).T
+    return effected(Pedalboard(effects), stereo.T.astype(np.float32, copy=False)).T
 
 
 def _level_matched(dry: np.ndarray, wet: np.ndarray) -> np.ndarray:
