@@ -4,12 +4,13 @@ The band renders on a worker thread while the voice sings the lines on two more,
 slowest stages share the machine's cores; results are placed in order, so the song does
 not depend on which thread finished first. Memory (an 8-minute song must stay well under
 1.5 GB): the voice is loaded before the band's SoundFont so their loading peaks do not add
-up, and each sung line's audio is dropped once it is placed on the vocal track.
+up, and each sung line's audio (its job's result too) is dropped once it is placed on the vocal track.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -92,10 +93,10 @@ def compose_song(
         if arr.phrases:
             vocals = np.zeros(frames, dtype=np.float32)
             seconds_per_beat = 60.0 / arr.bpm
-            jobs = [pool.submit(singer.sing, phrase, arr.lyrics.words, seconds_per_beat) for phrase in arr.phrases]
-            for i, job in enumerate(jobs):
-                rendered = job.result()
-                report("singing", 0.1 + 0.6 * (i + 1) / len(jobs))
+            jobs = deque(pool.submit(singer.sing, phrase, arr.lyrics.words, seconds_per_beat) for phrase in arr.phrases)
+            for i in range(len(jobs)):
+                rendered = jobs.popleft().result()  # a done job holds its line's audio: let it go once placed
+                report("singing", 0.1 + 0.6 * (i + 1) / len(arr.phrases))
                 _place(vocals, rendered)
                 sung.append(replace(rendered, audio=np.zeros(0, dtype=np.float32)))
         report("playing the band", 0.72)
