@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 from pedalboard import Compressor, HighpassFilter, HighShelfFilter, Limiter, LowpassFilter, PeakFilter, Pedalboard, Reverb
-from scipy.signal import butter, resample_poly, sosfilt, sosfiltfilt
+from scipy.signal import butter, resample_poly, sosfilt
 
 from nemo_widgets.engine.genres import GenrePreset
+from nemo_widgets.engine.long_audio import (BLOCK, effected, integrated_loudness, root_mean_square, scaled,
+                                             sosfiltfilt_1d)
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 TARGET_LUFS = -14.0
@@ -31,6 +32,7 @@ DEESS_MAX_DB = 8.0
 SATURATION_DRIVE = 1.4  # tanh soft clip on the compressed voice (peak 0.7): a little warmth, no fuzz
 DUCK_ATTACK, DUCK_RELEASE = 0.03, 0.25  # seconds
 SILENCE = 1e-4
+HOP = 220  # samples: the de-esser's level hop (5 ms)
 
 
 @dataclass(frozen=True)
@@ -44,68 +46,85 @@ class MixResult:
 
 def measure_loudness(stereo: np.ndarray) -> tuple[float, float]:
     """Integrated loudness (LUFS, ITU-R BS.1770-4) and true peak (dBTP, 4x oversampled)."""
-    lufs = pyloudnorm.Meter(SAMPLE_RATE).integrated_loudness(stereo.astype(np.float64))
-    return float(lufs), true_peak_db(stereo)
+    return integrated_loudness(stereo), true_peak_db(stereo)
 
 
-def true_peak_db(stereo: np.ndarray) -> float:
-    """Peak of the 4x oversampled signal, in overlapping blocks so long songs need little memory."""
+def true_peak_db(stereo: np.ndarray, *gains: float | np.ndarray) -> float:
+    """Peak of the 4x oversampled signal (times `gains`), in overlapping blocks so long songs need little memory."""
     block, pad = SAMPLE_RATE * 10, 64
     peak = 0.0
     for start in range(0, len(stereo), block):
         chunk = stereo[max(0, start - pad) : start + block + pad].astype(np.float64)
+        for gain in gains:
+            chunk = chunk * gain
         peak = max(peak, float(np.max(np.abs(resample_poly(chunk, 4, 1, axis=0)))))
     return 20 * np.log10(max(peak, 1e-9))
 
 
 def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePreset) -> MixResult:
-    """`vocals` is mono on the song's timeline (same length as `band`) or None for an instrumental."""
-    band = _band_chain(band.astype(np.float32), preset)
+    """`vocals` is mono on the song's timeline (same length as `band`) or None for an instrumental.
+    Each intermediate is dropped as soon as it is used: a long song's stems are 170 MB each."""
+    band = _band_chain(np.asarray(band, dtype=np.float32), preset)
     if vocals is not None and np.max(np.abs(vocals)) > SILENCE:
-        voice = _vocal_chain(vocals.astype(np.float32), preset)
+        voice = _vocal_chain(np.asarray(vocals, dtype=np.float32), preset)
         singing = _voice_envelope(vocals)
+        del vocals
         band = _carve(band, singing, preset)
         voice *= _db(_vocal_gain_db(voice, band, singing, preset))
+        del singing
     else:
         voice = np.zeros_like(band)
     song, gain = _master(voice + band)
     lufs, peak = measure_loudness(song)
-    return MixResult(song=song, vocals=(voice * gain).astype(np.float32),
-                     accompaniment=(band * gain).astype(np.float32), lufs=lufs, true_peak_db=peak)
+    return MixResult(song=song, vocals=scaled(voice, gain), accompaniment=scaled(band, gain), lufs=lufs,
+                     true_peak_db=peak)
 
 
 def _vocal_chain(mono: np.ndarray, preset: GenrePreset) -> np.ndarray:
     """The lead vocal bus: clean up the lows, bring out presence, tame sibilance, even the level, warm, a short plate."""
     mono = mono / max(float(np.max(np.abs(mono))), SILENCE) * 0.5
-    cleaned = Pedalboard([
+    cleaned = effected(Pedalboard([
         HighpassFilter(cutoff_frequency_hz=110),
         PeakFilter(cutoff_frequency_hz=280, gain_db=-3.0, q=1.0),
         PeakFilter(cutoff_frequency_hz=3000, gain_db=4.0, q=0.8),
         HighShelfFilter(cutoff_frequency_hz=9000, gain_db=1.5),
-    ])(mono[None, :], SAMPLE_RATE)[0]
+    ]), mono[None, :])[0]
     cleaned = _de_ess(cleaned)
-    compressed = Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90)(cleaned[None, :], SAMPLE_RATE)[0]
+    compressed = effected(Compressor(threshold_db=-20, ratio=3.0, attack_ms=5, release_ms=90), cleaned[None, :])[0]
     compressed = compressed / max(float(np.max(np.abs(compressed))), SILENCE) * 0.7
     warm = np.tanh(SATURATION_DRIVE * compressed) / SATURATION_DRIVE
-    stereo = np.repeat(warm[:, None], 2, axis=1).astype(np.float32)
+    del mono, cleaned, compressed
     plate = Reverb(room_size=0.35, damping=0.55, wet_level=0.22 * preset.reverb, dry_level=1.0, width=0.9)
-    return plate(stereo.T, SAMPLE_RATE).T.astype(np.float32)
+    return effected(plate, np.broadcast_to(warm.astype(np.float32, copy=False), (2, len(warm)))).T
 
 
 def _de_ess(mono: np.ndarray) -> np.ndarray:
     """Turn the 5-10 kHz band down where it stands out of the voice (sibilants), by up to DEESS_MAX_DB."""
-    sibilant = sosfiltfilt(butter(2, (5000, 10000), btype="bandpass", fs=SAMPLE_RATE, output="sos"), mono)
-    over = _envelope_db(sibilant) - _envelope_db(mono) - DEESS_THRESHOLD_DB
-    cut = np.clip(over, 0.0, DEESS_MAX_DB)
-    return (mono - (1.0 - _db(-cut)) * sibilant).astype(np.float32)
+    sibilant = sosfiltfilt_1d(butter(2, (5000, 10000), btype="bandpass", fs=SAMPLE_RATE, output="sos"), mono)
+    over = _hop_levels_db(sibilant) - _hop_levels_db(mono) - DEESS_THRESHOLD_DB
+    reduction = _held(1.0 - _db(-np.clip(over, 0.0, DEESS_MAX_DB)), len(mono))  # per hop, then per sample
+    reduction *= sibilant
+    return np.subtract(mono, reduction, out=reduction).astype(np.float32)
 
 
-def _envelope_db(x: np.ndarray, hop: int = 220) -> np.ndarray:
-    """Per-sample RMS level in dB over short hops (5 ms), held across each hop."""
+def _hop_levels_db(x: np.ndarray, hop: int = HOP) -> np.ndarray:
+    """RMS level in dB of each whole hop (5 ms), then the level held over the samples after the last whole hop."""
     n = len(x) // hop * hop
-    rms = np.sqrt(np.mean(np.square(x[:n].reshape(-1, hop), dtype=np.float64), axis=1)) if n else np.zeros(0)
-    held = np.repeat(20 * np.log10(np.maximum(rms, SILENCE)), hop)
-    return np.concatenate([held, np.full(len(x) - n, held[-1] if n else -80.0)])
+    hops = x[:n].reshape(-1, hop)
+    rows = BLOCK // hop  # a block of hops at a time: no float64 copy of a long song
+    rms = np.concatenate([np.sqrt(np.mean(np.square(hops[i : i + rows], dtype=np.float64), axis=1))
+                          for i in range(0, len(hops), rows)]) if n else np.zeros(0)
+    levels = 20 * np.log10(np.maximum(rms, SILENCE))
+    return np.append(levels, levels[-1] if n else -80.0)
+
+
+def _held(levels: np.ndarray, length: int, hop: int = HOP) -> np.ndarray:
+    """Per-sample values from `_hop_levels_db`-shaped ones: each held across its hop."""
+    n = (len(levels) - 1) * hop
+    held = np.empty(length)
+    held[:n].reshape(-1, hop)[:] = levels[:-1, None]
+    held[n:] = levels[-1]
+    return held
 
 
 def _band_chain(band: np.ndarray, preset: GenrePreset) -> np.ndarray:
@@ -114,7 +133,7 @@ def _band_chain(band: np.ndarray, preset: GenrePreset) -> np.ndarray:
                Reverb(room_size=0.3, wet_level=0.15 * preset.reverb, dry_level=1.0)]
     if preset.lofi:
         effects.insert(1, LowpassFilter(cutoff_frequency_hz=4200))
-    out = Pedalboard(effects)(band.T, SAMPLE_RATE).T
+    out = effected(Pedalboard(effects), band.T).T
     if preset.lofi:
         out = out + _vinyl(len(out), seed=len(out)) * max(_rms(out), SILENCE)
     return out.astype(np.float32)
@@ -130,11 +149,18 @@ def _vinyl(frames: int, seed: int) -> np.ndarray:
 
 def _carve(band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> np.ndarray:
     """The band under the voice: a little lower overall and much lower in the vocal band (1-4 kHz) while it sings.
-    The vocal band is split off with a zero-phase filter, so turning it down is a clean dip, not a phase smear."""
-    mid = sosfiltfilt(butter(2, CARVE_BAND_HZ, btype="bandpass", fs=SAMPLE_RATE, output="sos"), band, axis=0)
-    dip = 1.0 - _db(-(DUCK_CARVE_DB + preset.vocal_space_db) * singing)
-    carved = band - dip[:, None] * mid
-    return (carved * _db(-DUCK_DB * singing)[:, None]).astype(np.float32)
+    The vocal band is split off with a zero-phase filter, so turning it down is a clean dip, not a phase smear.
+    Works in place on `band` (a channel is filtered whole before any of it is changed)."""
+    sos = butter(2, CARVE_BAND_HZ, btype="bandpass", fs=SAMPLE_RATE, output="sos")
+    carved = band
+    for channel in range(band.shape[1]):  # one channel and one block at a time: little memory for long songs
+        mid = sosfiltfilt_1d(sos, band[:, channel])
+        for start in range(0, len(band), BLOCK):
+            voice = singing[start : start + BLOCK]
+            dip = 1.0 - _db(-(DUCK_CARVE_DB + preset.vocal_space_db) * voice)
+            kept = band[start : start + BLOCK, channel] - dip * mid[start : start + BLOCK]
+            carved[start : start + BLOCK, channel] = kept * _db(-DUCK_DB * voice)
+    return carved
 
 
 def _vocal_gain_db(voice: np.ndarray, band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> float:
@@ -168,21 +194,24 @@ def _voice_envelope(vocals: np.ndarray) -> np.ndarray:
 
 def _master(mix: np.ndarray) -> tuple[np.ndarray, float]:
     """The mastered song and the overall linear gain applied to the sum (for the stems)."""
-    glued = Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)])(mix.T, SAMPLE_RATE).T
-    glue_gain = _rms(glued) / max(_rms(mix), SILENCE)
-    meter = pyloudnorm.Meter(SAMPLE_RATE)
-    pre = _db(PRE_LIMIT_LUFS - meter.integrated_loudness(glued.astype(np.float64)))
-    threshold = -2.0
+    mix_rms = _rms(mix)
+    glued = effected(Pedalboard([Compressor(threshold_db=-14, ratio=1.8, attack_ms=20, release_ms=200)]), mix.T).T
+    del mix
+    glue_gain = _rms(glued) / max(mix_rms, SILENCE)
+    pre = _db(PRE_LIMIT_LUFS - integrated_loudness(glued))
+    threshold, limited = -2.0, None
     for _ in range(8):
-        limited = Pedalboard([Limiter(threshold_db=threshold, release_ms=80)])((glued * pre).T, SAMPLE_RATE).T
-        post = _db(TARGET_LUFS - meter.integrated_loudness(limited.astype(np.float64)))
-        song = limited * post
-        if true_peak_db(song) <= MAX_TRUE_PEAK_DB - 0.1:
+        limited = None  # the last attempt goes before the next is made
+        limited = effected(Pedalboard([Limiter(threshold_db=threshold, release_ms=80)]), glued.T, pre).T
+        post = _db(TARGET_LUFS - integrated_loudness(limited))
+        gains = (post,)
+        if true_peak_db(limited, post) <= MAX_TRUE_PEAK_DB - 0.1:
             break
         threshold -= 1.0
     else:
-        song = song * _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(song))
-    return song.astype(np.float32), float(glue_gain * pre * post)
+        gains = (post, _db(MAX_TRUE_PEAK_DB - 0.1 - true_peak_db(limited, post)))
+    del glued
+    return scaled(limited, *gains), float(glue_gain * pre * post)
 
 
 def _db(value: float | np.ndarray) -> np.ndarray:
@@ -190,7 +219,7 @@ def _db(value: float | np.ndarray) -> np.ndarray:
 
 
 def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+    return root_mean_square(x)
 
 
 def _rms_db(x: np.ndarray) -> float:

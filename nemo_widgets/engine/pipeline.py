@@ -2,15 +2,18 @@
 
 The band renders on a worker thread while the voice sings the lines on two more, so the
 slowest stages share the machine's cores; results are placed in order, so the song does
-not depend on which thread finished first.
+not depend on which thread finished first. Memory (an 8-minute song must stay well under
+1.5 GB): the voice is loaded before the band's SoundFont so their loading peaks do not add
+up, and each sung line's audio (its job's result too) is dropped once it is placed on the vocal track.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -80,25 +83,27 @@ def compose_song(
     preset = PRESETS[spec.genre]
     frames = int(round((arr.duration_seconds + TAIL_SECONDS) * SAMPLE_RATE))
     events = arrange_band(arr, preset)
+    if arr.phrases:
+        report("loading the voice", 0.08)
+        singer = load_singer(spec.voice)
     with ThreadPoolExecutor(max_workers=SINGING_THREADS + 1) as pool:
         band_job = pool.submit(render_band, events, arr)
         sung: list[SungPhrase] = []
         vocals = None
         if arr.phrases:
-            report("loading the voice", 0.08)
-            singer = load_singer(spec.voice)
             vocals = np.zeros(frames, dtype=np.float32)
             seconds_per_beat = 60.0 / arr.bpm
-            jobs = [pool.submit(singer.sing, phrase, arr.lyrics.words, seconds_per_beat) for phrase in arr.phrases]
-            for i, job in enumerate(jobs):
-                rendered = job.result()
-                report("singing", 0.1 + 0.6 * (i + 1) / len(jobs))
+            jobs = deque(pool.submit(singer.sing, phrase, arr.lyrics.words, seconds_per_beat) for phrase in arr.phrases)
+            for i in range(len(jobs)):
+                rendered = jobs.popleft().result()  # a done job holds its line's audio: let it go once placed
+                report("singing", 0.1 + 0.6 * (i + 1) / len(arr.phrases))
                 _place(vocals, rendered)
-                sung.append(rendered)
+                sung.append(replace(rendered, audio=np.zeros(0, dtype=np.float32)))
         report("playing the band", 0.72)
-        band = _fit(band_job.result(), frames)
+        tracks = [vocals, _fit(band_job.result(), frames)]
+    del vocals
     report("mixing and mastering", 0.8)
-    mix = mix_and_master(vocals, band, preset)
+    mix = mix_and_master(tracks.pop(0), tracks.pop(0), preset)  # handed over: the mix frees each once used
     report("writing files", 0.95)
     title = song_title(lyrics, spec)
     timing = timing_document(arr, syllable_timings(arr, sung), frames / SAMPLE_RATE)

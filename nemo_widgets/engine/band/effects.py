@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from pedalboard import Chorus, Distortion, HighpassFilter, LowpassFilter, Pedalboard
 
+from nemo_widgets.engine.long_audio import effected
 from nemo_widgets.engine.model import SAMPLE_RATE
 
 PUMP_DEPTH = 0.65  # gain at the kick: 1 - depth, recovering over PUMP_RELEASE of a beat
@@ -32,17 +33,20 @@ def pan(stereo: np.ndarray, position: float) -> np.ndarray:
     keep = 1.0 - abs(position)
     gl, gr = np.cos(angle) * side, np.sin(angle) * side
     left, right = stereo[:, 0], stereo[:, 1]
-    return np.stack([(keep + gl) * left + gl * right, gr * left + (keep + gr) * right], axis=1).astype(np.float32)
+    placed = np.empty(stereo.shape, dtype=np.float32)
+    placed[:, 0] = (keep + gl) * left + gl * right
+    placed[:, 1] = gr * left + (keep + gr) * right
+    return placed
 
 
 def _board(effects: list, stereo: np.ndarray) -> np.ndarray:
-    return Pedalboard(effects)(stereo.T.astype(np.float32), SAMPLE_RATE).T
+    return effected(Pedalboard(effects), stereo.T.astype(np.float32, copy=False)).T
 
 
 def _level_matched(dry: np.ndarray, wet: np.ndarray) -> np.ndarray:
     """The effected stem at the dry stem's loudness, so an effect changes the sound, not the balance."""
     dry_rms, wet_rms = float(np.sqrt(np.mean(dry**2))), float(np.sqrt(np.mean(wet**2)))
-    return (wet * (dry_rms / wet_rms if wet_rms > 1e-9 else 1.0)).astype(np.float32)
+    return (wet * (dry_rms / wet_rms if wet_rms > 1e-9 else 1.0)).astype(np.float32, copy=False)
 
 
 def _drive(stereo: np.ndarray, seconds_per_beat: float) -> np.ndarray:

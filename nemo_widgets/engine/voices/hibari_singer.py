@@ -78,7 +78,9 @@ class HibariSinger:
         steps = spoken_frames(plan.seconds, natural, line.units, STEP_SECONDS)
         spoken = self._timed.run(None, {"ids": ids[None], "speed": speed, DURATION_TENSOR: steps.astype(np.float32)})
         lh, th, ln, lr, phi, f0 = (o[0] for o in spoken)
-        positions = np.minimum(frame_positions(plan.seconds, steps * STEP_SECONDS, line.units, FRAME_SECONDS), len(f0) - 1)
+        voiced_db = 10 * np.log10(np.sum(np.exp(2 * np.logaddexp(lh, lr)), axis=0) + SILENT_GAIN)
+        positions = frame_positions(plan.seconds, steps * STEP_SECONDS, line.units, FRAME_SECONDS, voiced_db)
+        positions = np.minimum(positions, len(f0) - 1)
         nearest = np.rint(positions).astype(int)
         lh, th, ln = (at_positions(a, positions) for a in (lh, th, ln))
         lr, phi, f0 = lr[:, nearest], phi[:, nearest], f0[nearest]

@@ -5,7 +5,9 @@ vowel's energy out of its harmonic branch (the vowel fades to a whisper within ~
 Piper blurs it. So each model speaks every vowel at natural length, and the sung line is
 rebuilt from the model's frames: consonants and gaps play at their own pace, and a vowel
 longer than spoken plays its attack, sways gently around one point of the vowel while
-the note lasts, then plays its natural release into the next sound. After the line's last
+the note lasts, then plays its natural release into the next sound. Where that point is weak
+(hibari speaks a line's last vowel fading, as if the utterance ended) the note is held at the
+vowel's strongest frame instead, so it is sung through. After the line's last
 sound its final frame fades out over RELEASE_SECONDS, the singer's release, whatever the
 model spoke next (the models are given a word after the line so the line's end is not spoken as
 an utterance's end, which they whisper).
@@ -23,6 +25,7 @@ HOLD_AT = 0.6  # where in the spoken vowel the held note sits (fraction of its l
 SWAY_SECONDS = 0.02  # how far the held point wanders through the vowel, so a long note is not one frozen frame
 SWAY_PERIOD = 0.6  # seconds per wander there and back
 RELEASE_SECONDS = 0.06
+WEAK_HOLD_DB = 10.0  # a held point this far under the vowel's strongest frame moves to that frame
 
 
 def spoken_frames(planned: np.ndarray, natural: np.ndarray, units: Sequence[Unit], step: float) -> np.ndarray:
@@ -37,9 +40,11 @@ def spoken_frames(planned: np.ndarray, natural: np.ndarray, units: Sequence[Unit
     return to_frames(spoken, step)
 
 
-def frame_positions(planned: np.ndarray, spoken: np.ndarray, units: Sequence[Unit], frame: float) -> np.ndarray:
+def frame_positions(planned: np.ndarray, spoken: np.ndarray, units: Sequence[Unit], frame: float,
+                    level_db: np.ndarray | None = None) -> np.ndarray:
     """For every output frame of the sung line (`frame` seconds apart), the fractional index of the
-    spoken frame (same spacing) it shows. `planned` and `spoken` are seconds per unit."""
+    spoken frame (same spacing) it shows. `planned` and `spoken` are seconds per unit; `level_db`, the
+    voiced level of each spoken frame, lets a vowel be held at its strongest frame when the usual point is weak."""
     out = _output_times(planned, frame)
     positions = np.empty(len(out))
     target_edges = np.concatenate([[0.0], np.cumsum(planned)])
@@ -50,7 +55,9 @@ def frame_positions(planned: np.ndarray, spoken: np.ndarray, units: Sequence[Uni
         if units[a].part == "trail":
             positions[inside] = max(s0 - frame, 0.0)
         else:
-            positions[inside] = _segment_positions(out[inside] - t0, t1 - t0, s1 - s0, units[a].part == "nucleus") + s0
+            vowel = units[a].part == "nucleus"
+            hold = _hold_point(level_db, s0, s1, frame) if vowel and level_db is not None else HOLD_AT * (s1 - s0)
+            positions[inside] = _segment_positions(out[inside] - t0, t1 - t0, s1 - s0, vowel, hold) + s0
     return np.clip(positions / frame, 0.0, source_edges[-1] / frame - 1.0)
 
 
@@ -84,11 +91,23 @@ def _segments(units: Sequence[Unit]) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def _segment_positions(t: np.ndarray, target: float, source: float, vowel: bool) -> np.ndarray:
-    """Source time for times `t` into a segment of `target` seconds spoken in `source` seconds."""
+def _hold_point(level_db: np.ndarray, start: float, end: float, frame: float) -> float:
+    """Seconds into a spoken vowel (`start`..`end`) where its note is held: HOLD_AT of the way, unless the
+    frame there is WEAK_HOLD_DB under the vowel's strongest frame, then that frame."""
+    first = min(int(round(start / frame)), len(level_db) - 1)
+    levels = level_db[first : max(first + 1, int(round(end / frame)))]
+    usual = HOLD_AT * (end - start)
+    at = min(int((start + usual) / frame) - first, len(levels) - 1)
+    if levels[at] >= levels.max() - WEAK_HOLD_DB:
+        return usual
+    return float(np.clip((first + int(np.argmax(levels))) * frame - start, 0.0, end - start))
+
+
+def _segment_positions(t: np.ndarray, target: float, source: float, vowel: bool, attack: float) -> np.ndarray:
+    """Source time for times `t` into a segment of `target` seconds spoken in `source` seconds; a held vowel
+    stays near `attack` seconds into its spoken frames."""
     if not vowel or target <= source or source <= 0.0:
         return t * (source / target) if target > 0 else np.zeros_like(t)
-    attack = HOLD_AT * source
     release = source - attack
     held = target - source
     positions = np.where(t < attack, t, np.where(t < attack + held, attack, t - held))

