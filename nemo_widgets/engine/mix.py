@@ -1,4 +1,8 @@
-"""Mix and master: the vocal chain, the band ducked under the voice, loudness for streaming.
+"""Mix and master: the vocal chain, the band ducked and carved under the voice, loudness for streaming.
+
+The band makes room in two ways while the voice sings: a fixed dip of 300 Hz-12 kHz (formants, consonants and the
+air above them) with the whole band ducked, and a dynamic EQ keyed by the voice, which cuts the band in each third
+octave at the moments this voice has energy there (a male voice's formants sit lower; a consonant's hiss is short).
 
 Targets: -14 LUFS integrated (within 1 LU) and a true peak of at most -1 dBTP, measured on
 4x oversampled audio. A limiter raises loudness on its own, so the master normalises to
@@ -8,11 +12,12 @@ threshold until the true peak holds.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from pedalboard import Compressor, HighpassFilter, HighShelfFilter, Limiter, LowpassFilter, PeakFilter, Pedalboard, Reverb
-from scipy.signal import butter, resample_poly, sosfilt
+from scipy.signal import butter, istft, resample_poly, sosfilt, stft
 
 from nemo_widgets.engine.genres import GenrePreset
 from nemo_widgets.engine.long_audio import (BLOCK, effected, integrated_loudness, root_mean_square, scaled,
@@ -23,9 +28,9 @@ TARGET_LUFS = -14.0
 PRE_LIMIT_LUFS = -16.0
 MAX_TRUE_PEAK_DB = -1.0
 DUCK_DB = 6.0  # the whole band, while the voice sings
-DUCK_CARVE_DB = 6.0  # the band's vocal band (1-4 kHz) on top of DUCK_DB, plus the genre's vocal_space_db
+DUCK_CARVE_DB = 6.0  # CARVE_BAND_HZ of the band on top of DUCK_DB, plus the genre's vocal_space_db
 VOCAL_BAND_HZ = (1000.0, 4000.0)  # where the consonants and formants that carry the words are
-CARVE_BAND_HZ = (300.0, 6000.0)  # the band's part turned down while the voice sings: formants and consonants
+CARVE_BAND_HZ = (300.0, 12000.0)  # the band's part turned down while the voice sings: formants, consonants, air
 MIN_VOCAL_BAND_DB = 12.0  # the voice at least this far over the band in the vocal band while it sings
 DEESS_THRESHOLD_DB = -12.0  # 5-10 kHz this far under the whole voice is left alone
 DEESS_MAX_DB = 8.0
@@ -33,6 +38,14 @@ SATURATION_DRIVE = 1.4  # tanh soft clip on the compressed voice (peak 0.7): a l
 DUCK_ATTACK, DUCK_RELEASE = 0.03, 0.25  # seconds
 SILENCE = 1e-4
 HOP = 220  # samples: the de-esser's level hop (5 ms)
+SPACE_BANDS_HZ = tuple(1000.0 * 2 ** (k / 3) for k in range(-7, 13))  # third octaves, 200 Hz-12.7 kHz
+SPACE_MARGIN_DB = 12.0  # in each third octave where the voice sings, the band is kept this far under it...
+SPACE_MAX_CUT_DB = 12.0  # ...by cutting the band there by up to this much
+SPACE_PRESENCE_DB = 20.0  # a third octave counts as sung where the voice is within this of its loud level there
+SPACE_FLOOR_DB = 45.0  # ...and that loud level is counted as at least this far under the whole voice's
+SPACE_WINDOW, SPACE_HOP = 2048, 1024  # STFT frames (46 ms, half overlap)
+SPACE_RELEASE_FRAMES = 5.0  # the cut lets go over about 0.1 s
+SPACE_BLOCK_FRAMES = 512  # frames of spectrum made at once (12 s of song)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ def mix_and_master(vocals: np.ndarray | None, band: np.ndarray, preset: GenrePre
         band = _carve(band, singing, preset)
         voice *= _db(_vocal_gain_db(voice, band, singing, preset))
         del singing
+        band = _make_space(band, voice)
     else:
         voice = np.zeros_like(band)
     song, gain = _master(voice + band)
@@ -161,6 +175,78 @@ def _carve(band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> np.nda
             kept = band[start : start + BLOCK, channel] - dip * mid[start : start + BLOCK]
             carved[start : start + BLOCK, channel] = kept * _db(-DUCK_DB * voice)
     return carved
+
+
+def _make_space(band: np.ndarray, voice: np.ndarray) -> np.ndarray:
+    """A dynamic EQ on the band keyed by the voice (what a mixing engineer's "vocal space" plug-in does): in each third
+    octave, at each moment this voice is present there (within SPACE_PRESENCE_DB of its own loud level in that third
+    octave), the band is cut until it is SPACE_MARGIN_DB under the voice, by at most SPACE_MAX_CUT_DB. Quiet, short
+    consonants count as much as loud vowels; between words and lines the band is left alone. The spectra are made
+    SPACE_BLOCK_FRAMES at a time on the whole song's frame grid, so no whole-song spectrum is ever held."""
+    freqs = np.fft.rfftfreq(SPACE_WINDOW, 1.0 / SAMPLE_RATE)
+    centres = np.log2(SPACE_BANDS_HZ)
+    octaves = np.log2(np.maximum(freqs, 1.0))
+    nearest = np.abs(octaves[:, None] - centres[None, :]).argmin(axis=1)
+    inside = np.abs(octaves - centres[nearest]) <= 1 / 6
+    groups = [(nearest == k) & inside for k in range(len(centres))]
+    frames = -(-len(band) // SPACE_HOP) + 1  # the frame grid of a whole-song STFT with zero-padded ends
+
+    def levels(stereo: np.ndarray) -> np.ndarray:
+        parts = []
+        for first in range(0, frames, SPACE_BLOCK_FRAMES):
+            power = np.square(np.abs(_spectra(stereo, None, first, min(frames, first + SPACE_BLOCK_FRAMES))))
+            parts.append(10 * np.log10(np.stack([power[g].sum(axis=0) for g in groups]) + 1e-12))
+        return np.concatenate(parts, axis=1)
+
+    voice_db = levels(voice)
+    band_db = levels(band)
+    whole = np.percentile(10 * np.log10(np.sum(np.power(10.0, voice_db / 10), axis=0)), 95)
+    own = np.maximum(np.percentile(voice_db, 95, axis=1, keepdims=True), whole - SPACE_FLOOR_DB)
+    presence = np.clip((voice_db - (own - SPACE_PRESENCE_DB)) / 6.0, 0.0, 1.0)
+    cut = _hold_release(np.clip(band_db - voice_db + SPACE_MARGIN_DB, 0.0, SPACE_MAX_CUT_DB) * presence)
+    spread = np.stack([np.interp(octaves, centres, np.eye(len(centres))[k], left=0.0, right=0.0)
+                       for k in range(len(centres))], axis=1)  # bins x bands: each bin between its two nearest bands
+    reach = SPACE_WINDOW // SPACE_HOP  # frames either side that overlap a block's samples
+    out = np.empty_like(band)
+    for first in range(0, frames, SPACE_BLOCK_FRAMES):
+        begin, end = first * SPACE_HOP, min(len(band), (first + SPACE_BLOCK_FRAMES) * SPACE_HOP)
+        if begin >= end:
+            break
+        lo, hi = max(0, first - reach), min(frames, first + SPACE_BLOCK_FRAMES + reach)
+        gain = _db(-(spread @ cut[:, lo:hi])).astype(np.float32)
+        origin = lo * SPACE_HOP - SPACE_WINDOW // 2  # the sample the block's first frame starts at
+        for ch in range(band.shape[1]):
+            with warnings.catch_warnings():  # a block's outer edges lack overlapping frames; they are cut away below
+                warnings.filterwarnings("ignore", "NOLA condition failed")
+                _, back = istft(_spectra(band, ch, lo, hi) * gain, nperseg=SPACE_WINDOW,
+                                noverlap=SPACE_WINDOW - SPACE_HOP, boundary=False)
+            out[begin:end, ch] = back[begin - origin:end - origin]
+    return out
+
+
+def _spectra(stereo: np.ndarray, channel: int | None, first: int, stop: int) -> np.ndarray:
+    """STFT frames `first`..`stop`-1 of one channel (None: the channels' mean), frame k centred on sample
+    k * SPACE_HOP with zeros beyond the song's ends, as a whole-song STFT would make them."""
+    half = SPACE_WINDOW // 2
+    begin, end = first * SPACE_HOP - half, (stop - 1) * SPACE_HOP + half
+    segment = np.zeros(end - begin, dtype=np.float32)
+    lo, hi = max(begin, 0), min(end, len(stereo))
+    if hi > lo:
+        part = stereo[lo:hi]
+        segment[lo - begin:hi - begin] = part.mean(axis=1) if channel is None else part[:, channel]
+    _, _, spec = stft(segment, nperseg=SPACE_WINDOW, noverlap=SPACE_WINDOW - SPACE_HOP, boundary=None, padded=False)
+    return spec
+
+
+def _hold_release(cut_db: np.ndarray) -> np.ndarray:
+    """Per band over frames: a cut applies at once and lets go gradually (a dynamic EQ's fast attack, slow release)."""
+    out = np.empty_like(cut_db)
+    value = np.zeros(cut_db.shape[0])
+    fall = 1.0 / SPACE_RELEASE_FRAMES
+    for i in range(cut_db.shape[1]):
+        value = np.maximum(cut_db[:, i], value + (cut_db[:, i] - value) * fall)
+        out[:, i] = value
+    return out
 
 
 def _vocal_gain_db(voice: np.ndarray, band: np.ndarray, singing: np.ndarray, preset: GenrePreset) -> float:

@@ -56,3 +56,29 @@ def test_true_peak_sees_between_samples():
     stereo = np.stack([wave, wave], axis=1)
     assert 20 * np.log10(np.max(np.abs(stereo))) < -2.9
     assert true_peak_db(stereo) > -0.5
+
+
+
+def _bandpassed(x, low, high):
+    from scipy.signal import butter, sosfilt
+
+    return sosfilt(butter(4, (low, high), btype="bandpass", fs=SAMPLE_RATE, output="sos"), x, axis=0)
+
+
+def test_the_band_makes_room_for_the_consonants_when_they_come():
+    """A voice with a loud vowel and short, quiet hiss bursts (its consonants) up at 5-8 kHz: the band's 5-8 kHz is
+    cut during the bursts and comes back between them, so the carve follows this voice moment by moment instead of
+    dipping a fixed band for as long as it sings."""
+    rng = np.random.default_rng(5)
+    t = np.arange(SECONDS * SAMPLE_RATE) / SAMPLE_RATE
+    singing = ((t % 3.0) > 0.3) & ((t % 3.0) < 1.4)
+    vowel = sum(np.sin(2 * np.pi * f * t) for f in (220, 440, 660)) * 0.3 * ((t % 3.0) < 1.5)
+    bursts = singing & ((t % 0.5) < 0.08)
+    hiss = _bandpassed(rng.standard_normal(len(t)), 5000, 8000) * 0.1 * bursts
+    band = rng.standard_normal((len(t), 2)).astype(np.float32) * 0.1
+    stem = mix_and_master((vowel + hiss).astype(np.float32), band, PRESETS["pop"]).accompaniment
+    top = _bandpassed(stem.mean(axis=1), 5000, 8000)
+    during = singing & ((t % 0.5) > 0.02) & ((t % 0.5) < 0.07)
+    between = singing & ((t % 0.5) > 0.32) & ((t % 0.5) < 0.48)
+    cut_db = 10 * np.log10(np.mean(top[between] ** 2) / np.mean(top[during] ** 2))
+    assert cut_db >= 6.0

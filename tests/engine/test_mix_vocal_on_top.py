@@ -16,10 +16,12 @@ We can leave the heavy winter far below
 """
 MIN_MARGIN_DB = 6.0  # vocal stem over the accompaniment in 1-4 kHz while the voice sings
 MAX_WORDS_LOST = 0.10  # share of the stem's recognised words the mix may lose
-# Not there yet on these lyrics (issue #11 item 1): measured losses 24 % (rock, male) and 50 % (lo-fi, female) against
-# 91-96 % and 67 % before the vocal bus; the band's lows under the male voice are the main masker left. The twin
-# overdriven guitars of the rock line-ups cost the female voice words too (29 % lost, 0 % with the old single guitar).
-SHORT_OF_TARGET = {("rock", "male"), ("lofi", "female"), ("rock", "female")}
+# Not there yet on these lyrics (issue #11 item 1): the words lost as measured with the voice-keyed dynamic EQ and
+# the voiced rock guitars (rock female 28 %, from 29 % before; rock male 24 % -> 0 % and lo-fi female 50 % -> 0 % now
+# meet the target). A pair listed here may miss the target but not fall behind its figure by more than the
+# recogniser's noise (WORSE_BY), so the test fails if the mix gets worse.
+SHORT_OF_TARGET: dict[tuple[str, str], float] = {("rock", "female"): 0.28}
+WORSE_BY = 0.06
 
 
 @pytest.fixture(scope="module", params=[("rock", "female"), ("rock", "male"), ("lofi", "female")], ids="-".join)
@@ -36,8 +38,10 @@ def test_the_voice_is_louder_than_the_band_where_the_words_are(measured):
 
 def test_the_mix_keeps_the_words_the_vocal_stem_has(measured):
     assert measured.stem_recall >= 0.3, "the stem itself should be intelligible"
-    if measured.words_lost > MAX_WORDS_LOST and (measured.genre, measured.voice) in SHORT_OF_TARGET:
-        pytest.xfail(f"the mix loses {measured.words_lost:.0%} of the stem's words (target {MAX_WORDS_LOST:.0%})")
+    recorded = SHORT_OF_TARGET.get((measured.genre, measured.voice))
+    if recorded is not None and MAX_WORDS_LOST < measured.words_lost <= recorded + WORSE_BY:
+        pytest.xfail(f"the mix loses {measured.words_lost:.0%} of the stem's words (recorded {recorded:.0%}, "
+                     f"target {MAX_WORDS_LOST:.0%})")
     assert measured.words_lost <= MAX_WORDS_LOST, (measured.mix_recall, measured.stem_recall)
 
 

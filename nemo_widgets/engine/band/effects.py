@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from pedalboard import Chorus, Distortion, HighpassFilter, LowpassFilter, Pedalboard
+from pedalboard import Chorus, Distortion, HighpassFilter, LowpassFilter, Pedalboard, PeakFilter
 
 from nemo_widgets.engine.long_audio import effected
 from nemo_widgets.engine.model import SAMPLE_RATE
@@ -15,6 +15,9 @@ PUMP_DEPTH = 0.65  # gain at the kick: 1 - depth, recovering over PUMP_RELEASE o
 PUMP_RELEASE = 0.55
 TREMOLO_HZ, TREMOLO_DEPTH = 4.8, 0.35
 WIDE_DELAY_S = 0.012
+DRIVE_DB = 12.0  # amp gain: crunch that still leaves gaps between the harmonics for the voice
+GUITAR_SCOOP_HZ, GUITAR_SCOOP_DB = 2500.0, -4.0  # the scooped mids of a rock rhythm tone, where the words are
+GUITAR_TOP_HZ = 4500.0  # above this the amp's fizz would cover the voice's consonants
 
 
 def apply_effects(stereo: np.ndarray, fx: tuple[str, ...], seconds_per_beat: float) -> np.ndarray:
@@ -50,9 +53,11 @@ def _level_matched(dry: np.ndarray, wet: np.ndarray) -> np.ndarray:
 
 
 def _drive(stereo: np.ndarray, seconds_per_beat: float) -> np.ndarray:
-    """A guitar amp: tighten the lows, drive, and roll off the fizz above 5.5 kHz (where the voice's consonants are)."""
-    wet = _board([HighpassFilter(cutoff_frequency_hz=90), Distortion(drive_db=16),
-                  LowpassFilter(cutoff_frequency_hz=5500)], stereo)
+    """A rhythm-guitar amp voiced around a singer: tighten the lows, moderate drive, scoop the upper mids and roll off
+    the fizz, so twin guitars stay big without covering the 1-8 kHz where the words' formants and consonants are."""
+    wet = _board([HighpassFilter(cutoff_frequency_hz=90), Distortion(drive_db=DRIVE_DB),
+                  PeakFilter(cutoff_frequency_hz=GUITAR_SCOOP_HZ, gain_db=GUITAR_SCOOP_DB, q=0.8),
+                  LowpassFilter(cutoff_frequency_hz=GUITAR_TOP_HZ)], stereo)
     return _level_matched(stereo, wet)
 
 
