@@ -151,9 +151,10 @@ class NemoMagics(Magics):
         progress = CellProgress()
         display(progress.box)
         phase = "sending"
+        session = None
         try:
             session = blocking_session()
-            session.updates = progress
+            previous, session.updates = session.updates, progress  # this cell's updates show in this cell only
             phase = "unanswered"
             turn = session.generate(cell, args.prompt, voice=args.voice, aspect=args.aspect, seed=args.seed,
                                     title=args.title, instrumental=args.instrumental, duration=args.duration)
@@ -169,6 +170,9 @@ class NemoMagics(Magics):
             progress.show(INTERRUPTED[phase], lead="Interrupted:")
             print(f"%%song: interrupted; {INTERRUPTED[phase]}")
             return None
+        finally:
+            if session is not None and session.updates is progress:  # later cells' work is shown where it runs
+                session.updates = previous
         remember_session(session.session_id)
         progress.show(f"Saved {result.path}")
         display(widgets.Video(value=result.path.read_bytes(), format="mp4", controls=True, autoplay=False, loop=False,

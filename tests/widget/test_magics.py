@@ -96,6 +96,8 @@ def test_magics(kernel, tmp_path):
     assert "missing.mp4 is not a file" in text
     _, rich, _ = kernel.run("%nemo export again.mp4")
     assert "again.mp4" in rich[-1]["text/plain"] and (tmp_path / "again.mp4").stat().st_size > 50_000
+    assert any("application/vnd.jupyter.widget-view+json" in r for r in rich[:-1])  # its progress shows here,
+    # not in the %%song cell above
 
     text, _, errors = kernel.run("%%song\n   \n")
     assert errors == [] and text.strip() == "%%song: There are no lyrics: type or paste at least one line."
