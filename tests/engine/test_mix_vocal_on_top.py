@@ -18,8 +18,8 @@ MIN_MARGIN_DB = 6.0  # vocal stem over the accompaniment in 1-4 kHz while the vo
 MAX_WORDS_LOST = 0.10  # share of the stem's recognised words the mix may lose
 # Not there yet on these lyrics (issue #11 item 1): the words lost as measured with the voice-keyed dynamic EQ and
 # the voiced rock guitars (rock female 28 %, from 29 % before; rock male 24 % -> 0 % now meets the target). Lo-fi
-# female: 50 % -> 0 % with the older female vocal, 19 % once line-final vowels were held through (a clearer stem,
-# 52 % recall, whose extra words the band covers). A pair listed here may miss the target but not fall behind its
+# female: 50 % -> 0 % measured with the older female vocal, 19 % with the one that holds line-final vowels through
+# (stem recall 52 %); why the band covers more of it is not yet known. A pair listed here may miss the target but not fall behind its
 # figure by more than the recogniser's noise (WORSE_BY), so the test fails if the mix gets worse.
 SHORT_OF_TARGET: dict[tuple[str, str], float] = {("rock", "female"): 0.28, ("lofi", "female"): 0.19}
 WORSE_BY = 0.06
