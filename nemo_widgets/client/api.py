@@ -426,47 +426,50 @@ class NemoClient:
 
     async def _read_turn(self, message: str, options: SongOptions | None,
                          queue: asyncio.Queue[Event | Exception | None]) -> None:
-        rules_used: set[str] = set()
+        """Queue the turn's events in either dialect, then None; an error is queued for the consumer to raise."""
         try:
-            if await self._gateway():
-                await self._read_socket_turn(message, options, queue, rules_used)
-                return
-            while True:
-                session_id = await self.ensure_session()
-                body = {"app_name": APP_NAME, "user_id": "me", "session_id": session_id,
-                        "new_message": {"role": "user", "parts": [{"text": message}]}}
-                if options is not None and options.given:
-                    body["state_delta"] = {SONG_OPTIONS_KEY: options.to_wire()}
-                headers = {**await self._headers(), "Accept": "text/event-stream"}
-                try:
-                    async with aconnect_sse(self._http, "POST", "/run_sse", json=body, headers=headers) as source:
-                        if not source.response.is_success or "text/event-stream" not in \
-                                source.response.headers.get("content-type", ""):
-                            await source.response.aread()
-                            try:
-                                unwrap(source.response)
-                            except NemoError as error:
-                                await self._recover(error, rules_used, session_bound=True)
-                                continue
-                            raise BadRequest("The backend did not open an event stream for this message.")
-                        async for sse in source.aiter_sse():
-                            for event in parse_data(sse.data):
-                                await queue.put(event)
-                        break
-                except httpx.ConnectError as error:
-                    if "moved" not in rules_used and await self._moved():
-                        rules_used.add("moved")
-                        continue
-                    raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
-                except httpx.TransportError as error:
-                    raise BackendUnavailable(f"The connection to {self.base_url} broke during the request: {error}.") \
-                        from error
+            read = self._read_socket_turn if await self._gateway() else self._read_sse_turn
+            await read(message, options, queue, set())
         except asyncio.CancelledError:
             raise
         except Exception as error:  # handed to the consumer, who raises it in its own task
             await queue.put(error)
             return
         await queue.put(None)
+
+    async def _read_sse_turn(self, message: str, options: SongOptions | None,
+                             queue: asyncio.Queue[Event | Exception | None], rules_used: set[str]) -> None:
+        """A bootstrap turn: `POST /run_sse` and its event stream, with the protocol's rules before the stream opens."""
+        while True:
+            session_id = await self.ensure_session()
+            body = {"app_name": APP_NAME, "user_id": "me", "session_id": session_id,
+                    "new_message": {"role": "user", "parts": [{"text": message}]}}
+            if options is not None and options.given:
+                body["state_delta"] = {SONG_OPTIONS_KEY: options.to_wire()}
+            headers = {**await self._headers(), "Accept": "text/event-stream"}
+            try:
+                async with aconnect_sse(self._http, "POST", "/run_sse", json=body, headers=headers) as source:
+                    if not source.response.is_success or "text/event-stream" not in \
+                            source.response.headers.get("content-type", ""):
+                        await source.response.aread()
+                        try:
+                            unwrap(source.response)
+                        except NemoError as error:
+                            await self._recover(error, rules_used, session_bound=True)
+                            continue
+                        raise BadRequest("The backend did not open an event stream for this message.")
+                    async for sse in source.aiter_sse():
+                        for event in parse_data(sse.data):
+                            await queue.put(event)
+                    break
+            except httpx.ConnectError as error:
+                if "moved" not in rules_used and await self._moved():
+                    rules_used.add("moved")
+                    continue
+                raise BackendUnavailable(f"Cannot reach the backend at {self.base_url}: {error}.") from error
+            except httpx.TransportError as error:
+                raise BackendUnavailable(f"The connection to {self.base_url} broke during the request: {error}.") \
+                    from error
 
     async def _read_socket_turn(self, message: str, options: SongOptions | None,
                                 queue: asyncio.Queue[Event | Exception | None], rules_used: set[str]) -> None:
@@ -499,7 +502,6 @@ class NemoClient:
                 if started:
                     raise
                 await self._recover(error, rules_used, session_bound=True)
-        await queue.put(None)
 
     # uploads ------------------------------------------------------------------------------------------------
 
